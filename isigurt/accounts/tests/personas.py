@@ -1,0 +1,1 @@
+"""Personas: one user per role, each in its organisation. Filled in by the accounts work."""

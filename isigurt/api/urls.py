@@ -1,0 +1,18 @@
+"""The JSON API at /api/v1/: each app keeps its endpoints in its own api.py."""
+
+from ninja import NinjaAPI
+
+from isigurt.api.errors import install_error_handlers
+from isigurt.geography.api import router as geography_router
+from isigurt.reports.api import router as reports_router
+
+api = NinjaAPI(
+    title="I Sigurt API",
+    version="1",
+    description="Reporting and reference data for the I Sigurt platform and its phone app.",
+    urls_namespace="api",
+    docs_url="/docs",
+)
+install_error_handlers(api)
+api.add_router("/geography", geography_router, tags=["geography"])
+api.add_router("/", reports_router, tags=["reports"])

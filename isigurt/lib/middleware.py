@@ -1,0 +1,62 @@
+"""Project-wide middleware: database outage handling and response headers."""
+
+from collections.abc import Callable
+
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable_response() -> HttpResponse:
+    response = JsonResponse(
+        {"detail": _("The service is briefly unavailable. Please try again in a moment.")},
+        status=503,
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """True for errors that mean the database cannot be reached or is failing, not bad input."""
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return True
+    return isinstance(exc, DatabaseError) and "connection" in str(exc).lower()
+
+
+class DatabaseUnavailableMiddleware:
+    """R6: a database outage becomes 503 with Retry-After, never a 500."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return self.get_response(request)
+        except DatabaseError as exc:
+            if is_connection_error(exc):
+                return database_unavailable_response()
+            raise
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, DatabaseError) and is_connection_error(exception):
+            return database_unavailable_response()
+        return None
+
+
+class SecurityHeadersMiddleware:
+    """S8: staff pages are never cached; every response keeps its referrer to itself."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        is_staff_request = bool(user is not None and user.is_authenticated)
+        if is_staff_request or getattr(request, "no_store", False):
+            response["Cache-Control"] = "no-store"
+        response.setdefault("Referrer-Policy", "no-referrer")
+        response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        return response

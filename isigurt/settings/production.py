@@ -1,0 +1,28 @@
+"""Production: refuses to start with development secrets or demo logins."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from isigurt.lib.env import env_bool
+
+from .base import *  # noqa: F403
+from .base import FIELD_ENCRYPTION_KEYS, INSECURE_DEV_SECRET, SECRET_KEY
+
+if not SECRET_KEY or SECRET_KEY == INSECURE_DEV_SECRET or len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured("SECRET_KEY must be set to a long random value in production.")
+if not FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set in production.")
+if env_bool("ISIGURT_DEMO_MODE", False):
+    raise ImproperlyConfigured("Demo mode cannot run with production settings.")
+
+DEBUG = False
+DEMO_MODE = False
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = 31536000
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = False
