@@ -8,6 +8,7 @@ from isigurt.api.urls import api
 from isigurt.hub import views as hub_views
 from isigurt.lib import views as lib_views
 
+
 def _public_api_urls(patterns: list[Any]) -> list[Any]:
     """The API does its own authentication per operation; the login redirect is for pages."""
     for pattern in patterns:
@@ -22,7 +23,7 @@ api_patterns, api_app_name, api_namespace = api.urls
 urlpatterns = [
     path("healthz", lib_views.healthz, name="healthz"),
     path("i18n/setlang/", lib_views.set_language, name="set_language"),
-    path("api/v1/", include((_public_api_urls(api_patterns), api_app_name), namespace=api_namespace)),
+    path("api/v1/", include((_public_api_urls(api_patterns), api_app_name), api_namespace)),
     path("admin/", admin.site.urls),
     path("app/", include("isigurt.reports.app_urls")),
     path("robots.txt", hub_views.robots_txt, name="robots_txt"),

@@ -3,6 +3,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+NOT_INDEXED = ("/ndjek/", "/en/track/", "/staf/", "/en/staff/", "/admin/", "/api/")
+
 
 @require_safe
 @login_not_required
@@ -14,5 +16,5 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_not_required
 def robots_txt(request: HttpRequest) -> HttpResponse:
     # Tracking pages and staff pages must never be indexed.
-    lines = ["User-agent: *", "Disallow: /ndjek/", "Disallow: /en/track/", "Disallow: /staf/", "Disallow: /en/staff/", "Disallow: /admin/"]
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in NOT_INDEXED)]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

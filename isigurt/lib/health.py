@@ -22,7 +22,7 @@ def _broker_status() -> str:
     try:
         with Connection(settings.CELERY_BROKER_URL, connect_timeout=1) as conn:
             conn.ensure_connection(max_retries=1, timeout=1)
-    except Exception:  # noqa: BLE001 — any failure means unreachable
+    except Exception:  # any failure means unreachable
         return "unreachable"
     return "ok"
 

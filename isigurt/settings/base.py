@@ -17,7 +17,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("ISIGURT_VAR_DIR", str(BASE_DIR / "var")))
 
 # A fixed key is fine on a developer's laptop; production refuses it.
-INSECURE_DEV_SECRET = "dev-only-not-secret-isigurt-0000000000000000000000000000"
+INSECURE_DEV_SECRET = "dev-only-not-secret-isigurt-0000000000000000000000000000"  # noqa: S105
 SECRET_KEY = env_str("SECRET_KEY", INSECURE_DEV_SECRET)
 DEBUG = env_bool("DEBUG", False)
 DEMO_MODE = env_bool("ISIGURT_DEMO_MODE", True)
@@ -38,7 +38,6 @@ INSTALLED_APPS = [
     "isigurt.accounts",
     "isigurt.geography",
     "isigurt.audit",
-    
     "isigurt.hub",
     "isigurt.reports",
     "isigurt.outbox",
@@ -132,7 +131,8 @@ OTP_TOTP_ISSUER = "I Sigurt"
 
 LANGUAGE_CODE = "sq"
 LANGUAGES = [("sq", _("Albanian")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# ISIGURT_LOCALE_DIR lets the catalogue check extract into a scratch copy.
+LOCALE_PATHS = [Path(env_str("ISIGURT_LOCALE_DIR", str(BASE_DIR / "locale")))]
 TIME_ZONE = "Europe/Tirane"
 USE_I18N = True
 USE_TZ = True

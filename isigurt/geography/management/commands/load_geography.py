@@ -10,6 +10,5 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         summary = geography_load()
-        self.stdout.write(
-            f"geography loaded: {summary.counties} counties, {summary.municipalities} municipalities"
-        )
+        counties, municipalities = summary.counties, summary.municipalities
+        self.stdout.write(f"geography loaded: {counties} counties, {municipalities} municipalities")
