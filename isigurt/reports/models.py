@@ -1,1 +1,245 @@
-from django.db import models  # noqa: F401
+"""Public reports, their evidence, the reporter's thread with the helpline, idempotency records.
+
+Everything that could identify a reporter or a victim (URLs, usernames, phone numbers, the
+narrative, the contact) is encrypted field by field (design safety rule 2). The reporter's secret
+is never stored: only a keyed hash of it (see isigurt.reports.codes).
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from isigurt.lib.fields import EncryptedJSONField, EncryptedTextField
+
+
+class Category(models.TextChoices):
+    ABUSE_MATERIAL = "abuse_material", _("Images or videos of a child being sexually abused")
+    GROOMING = "grooming", _("An adult or stranger asking for sexual images or meetings")
+    SEXTORTION = "sextortion", _("Someone threatening to share intimate images")
+    BULLYING = "bullying", _("Bullying, harassment or humiliation online")
+    HATE = "hate", _("Hate or discrimination")
+    HARMFUL_CONTENT = "harmful_content", _("Harmful content (self-harm, suicide, violence, drugs)")
+    ACCOUNT_MISUSE = "account_misuse", _("Account hacked or impersonation")
+    OTHER = "other", _("Something else")
+
+
+class Audience(models.TextChoices):
+    CHILD = "child", _("A child (8 to 12)")
+    TEEN = "teen", _("A teenager (13 to 17)")
+    ADULT = "adult", _("An adult")
+
+
+class AgeBand(models.TextChoices):
+    UNDER_13 = "under_13", _("Under 13")
+    AGE_13_15 = "13_15", _("13 to 15")
+    AGE_16_17 = "16_17", _("16 to 17")
+    ADULT = "adult", _("18 or older")
+    UNKNOWN = "unknown", _("I don't know")
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("I'd rather not say")
+
+
+class AffectedPerson(models.TextChoices):
+    SELF = "self", _("Me")
+    OTHER_CHILD = "other_child", _("Another child")
+    UNKNOWN = "unknown", _("I don't know")
+
+
+class ContactMethod(models.TextChoices):
+    ANONYMOUS = "anonymous", _("Stay anonymous")
+    PHONE = "phone", _("By phone")
+    EMAIL = "email", _("By e-mail")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web form")
+    APP = "app", _("Phone app")
+    API = "api", _("API")
+
+
+class ReportStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    IN_REVIEW = "in_review", _("Being looked at")
+    ACTION_TAKEN = "action_taken", _("Action taken")
+    CLOSED = "closed", _("Closed")
+
+
+class MessageKind(models.TextChoices):
+    MESSAGE = "message", _("Message")
+    INFORMATION = "information", _("More information")
+
+
+class EvidenceKind(models.TextChoices):
+    SCREENSHOT = "screenshot", _("Screenshot")
+
+
+class Report(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Eight characters from an unambiguous alphabet, stored without the dash ("K7QM4TZP").
+    tracking_code = models.CharField(_("tracking code"), max_length=8, unique=True)
+    # HMAC-SHA256 of the secret under a server pepper (hex); the secret is shown once.
+    secret_hash = models.CharField(max_length=64)
+    category = models.CharField(_("category"), max_length=32, choices=Category.choices)
+    audience = models.CharField(_("audience"), max_length=8, choices=Audience.choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    language = models.CharField(_("language"), max_length=8, default="sq")
+    child_in_danger = models.BooleanField(_("a child is in danger now"), default=False)
+    platform = models.CharField(_("app or platform"), max_length=100, blank=True)
+    urls = EncryptedJSONField(_("links"), default=list, blank=True)
+    usernames = EncryptedJSONField(_("usernames"), default=list, blank=True)
+    phone_numbers = EncryptedJSONField(_("phone numbers"), default=list, blank=True)
+    occurred_on = models.DateField(_("when it happened"), null=True, blank=True)
+    affected = models.CharField(
+        _("who is affected"),
+        max_length=16,
+        choices=AffectedPerson.choices,
+        default=AffectedPerson.UNKNOWN,
+    )
+    age_band = models.CharField(
+        _("age"), max_length=16, choices=AgeBand.choices, default=AgeBand.UNKNOWN
+    )
+    gender = models.CharField(
+        _("gender"), max_length=16, choices=Gender.choices, default=Gender.UNKNOWN
+    )
+    county = models.ForeignKey(
+        "geography.County", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    municipality = models.ForeignKey(
+        "geography.Municipality",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    outside_albania = models.BooleanField(_("outside Albania"), default=False)
+    description = EncryptedTextField(_("what happened"), blank=True)
+    contact_method = models.CharField(
+        _("how to reply"),
+        max_length=16,
+        choices=ContactMethod.choices,
+        default=ContactMethod.ANONYMOUS,
+    )
+    contact_value = EncryptedTextField(_("contact"), blank=True)
+    contact_consent = models.BooleanField(_("consent to be contacted"), default=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.RECEIVED
+    )
+    # Set when the report was accepted without a working rate limiter (S13) or otherwise
+    # deserves a second look before it is trusted.
+    flagged = models.BooleanField(_("flagged"), default=False)
+    created_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+
+    def __str__(self) -> str:
+        return self.display_code
+
+    @property
+    def display_code(self) -> str:
+        """The tracking code as people read it: "K7QM-4TZP"."""
+        return f"{self.tracking_code[:4]}-{self.tracking_code[4:]}"
+
+
+class Evidence(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=EvidenceKind.choices, default=EvidenceKind.SCREENSHOT
+    )
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    pdq_hash = models.CharField(_("PDQ hash"), max_length=64, blank=True)
+    pdq_quality = models.PositiveSmallIntegerField(_("PDQ quality"), null=True, blank=True)
+    # False for abuse-material reports: hashed and discarded, never stored (S11).
+    stored = models.BooleanField(_("stored"), default=False)
+    size = models.PositiveIntegerField(_("size in bytes"), default=0)
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
+    mime = models.CharField(_("type"), max_length=32, blank=True)
+    # File name under settings.EVIDENCE_ROOT: the evidence id, never the uploader's file name.
+    storage_name = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class ReportMessage(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="messages")
+    from_helpline = models.BooleanField(_("from the helpline"), default=False)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=MessageKind.choices, default=MessageKind.MESSAGE
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    body = EncryptedTextField(_("message"))
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("report message")
+        verbose_name_plural = _("report messages")
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class IdempotencyRecord(models.Model):
+    """One per Idempotency-Key (IETF httpapi-idempotency-key-header).
+
+    The first response's secret is kept encrypted so that a retried client still learns it.
+    Records older than 24 hours are purged by the retention job (REPORTS_IDEMPOTENCY_TTL).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    key = models.CharField(max_length=255, unique=True)
+    # SHA-256 of the canonical request (the validated draft and its channel).
+    fingerprint = models.CharField(max_length=64)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
+    secret = EncryptedTextField()
+    response = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class HelplineNotification(models.Model):
+    """The helpline was told about a new report (one row per report: the handler is idempotent)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="notification")
+    emailed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("helpline notification")
+        verbose_name_plural = _("helpline notifications")
+
+    def __str__(self) -> str:
+        return str(self.id)

@@ -1,0 +1,288 @@
+"""What each report category asks, in words that fit who is reporting, and the advice it gives.
+
+One table drives the web form, the phone app (through GET /api/v1/categories) and the
+confirmation page, so the three never disagree.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from isigurt.reports.models import Audience, Category
+
+# Question groups a category may ask, in the order the form shows them.
+WHERE = "where"  # platform, urls, usernames, phone_numbers
+WHEN = "when"  # occurred_on
+WHO = "who"  # affected, age_band, gender, county, municipality, outside_albania
+DESCRIPTION = "description"
+CONTACT = "contact"
+ALL_GROUPS = (WHERE, WHEN, WHO, DESCRIPTION, CONTACT)
+
+# Report fields in each group (the API lists them so the app can build its form).
+GROUP_FIELDS: dict[str, tuple[str, ...]] = {
+    WHERE: ("platform", "urls", "usernames", "phone_numbers"),
+    WHEN: ("occurred_on",),
+    WHO: ("affected", "age_band", "gender", "county_code", "municipality_slug", "outside_albania"),
+    DESCRIPTION: ("description",),
+    CONTACT: ("contact_method", "contact_value", "contact_consent"),
+}
+
+HELPLINE_NUMBER = "116 111"
+EMERGENCY_NUMBER = "112"
+
+
+@dataclass(frozen=True)
+class CategorySpec:
+    category: str
+    # Label and one-line explanation per audience.
+    labels: dict[str, Promise]
+    explanations: dict[str, Promise]
+    groups: tuple[str, ...]
+    evidence_allowed: bool
+    # Shown instead of an upload button where images must not be sent.
+    evidence_note: Promise | None = None
+    advice: dict[str, tuple[Promise, ...]] = field(default_factory=dict)
+
+
+_TELL_ADULT_CHILD = _("Tell a grown-up you trust, like a parent or a teacher.")
+_TELL_ADULT = _("Tell an adult you trust.")
+_CALL_HELPLINE = _("You can call ALO 116 111 for free, any time, to talk about it.")
+_KEEP_PROOF = _("Do not delete the messages: they help us act.")
+_BLOCK_REPORT = _("Block the person and report the account on the app or site.")
+_NOT_YOUR_FAULT_CHILD = _("It is not your fault. You did the right thing by telling us.")
+_NOT_YOUR_FAULT = _("It is not your fault.")
+
+
+def _same(text: Promise) -> dict[str, Promise]:
+    return {audience: text for audience in Audience.values}
+
+
+def _advice(
+    child: tuple[Promise, ...], others: tuple[Promise, ...]
+) -> dict[str, tuple[Promise, ...]]:
+    return {Audience.CHILD: child, Audience.TEEN: others, Audience.ADULT: others}
+
+
+CATEGORY_SPECS: dict[str, CategorySpec] = {
+    Category.ABUSE_MATERIAL: CategorySpec(
+        category=Category.ABUSE_MATERIAL,
+        labels={
+            Audience.CHILD: _("I saw pictures or videos of a child being hurt in a sexual way"),
+            Audience.TEEN: _("I saw sexual images or videos of a child online"),
+            Audience.ADULT: _("Images or videos of a child being sexually abused"),
+        },
+        explanations={
+            Audience.CHILD: _("Tell us where you saw it. Do not save it or send it to anyone."),
+            Audience.TEEN: _("Send us the link. Do not download, share or screenshot it."),
+            Audience.ADULT: _(
+                "Give us the link. Do not download, share or screenshot the material:"
+                " even keeping a copy is a crime."
+            ),
+        },
+        groups=(WHERE, WHEN, DESCRIPTION, CONTACT),
+        evidence_allowed=False,
+        evidence_note=_(
+            "Please send only the link, not a picture. Sharing or keeping these images, even to"
+            " report them, spreads the harm. Our analysts will look at the link safely."
+        ),
+        advice=_advice(
+            (
+                _("Close the page and do not look at it again."),
+                _NOT_YOUR_FAULT_CHILD,
+                _TELL_ADULT_CHILD,
+            ),
+            (
+                _("Do not download, share or screenshot it."),
+                _("Do not try to find out more yourself: leave it to the police and us."),
+                _CALL_HELPLINE,
+            ),
+        ),
+    ),
+    Category.GROOMING: CategorySpec(
+        category=Category.GROOMING,
+        labels={
+            Audience.CHILD: _("Someone I met online asks for photos of my body or to meet me"),
+            Audience.TEEN: _("Someone asks me for sexual pictures or to meet in secret"),
+            Audience.ADULT: _("An adult or stranger asking a child for sexual images or meetings"),
+        },
+        explanations={
+            Audience.CHILD: _("Grown-ups should never ask children for secrets like this."),
+            Audience.TEEN: _("Nobody should pressure you for pictures or secret meetings."),
+            Audience.ADULT: _("Grooming: building trust with a child to abuse them."),
+        },
+        groups=ALL_GROUPS,
+        evidence_allowed=True,
+        advice=_advice(
+            (
+                _("Stop talking to this person."),
+                _("Do not send any photos and do not go to meet them."),
+                _TELL_ADULT_CHILD,
+                _NOT_YOUR_FAULT_CHILD,
+            ),
+            (
+                _("Stop replying and do not agree to meet."),
+                _KEEP_PROOF,
+                _BLOCK_REPORT,
+                _TELL_ADULT,
+            ),
+        ),
+    ),
+    Category.SEXTORTION: CategorySpec(
+        category=Category.SEXTORTION,
+        labels={
+            Audience.CHILD: _(
+                "Someone says they will show my private photos unless I do something"
+            ),
+            Audience.TEEN: _("Someone threatens to share intimate images of me"),
+            Audience.ADULT: _("Someone threatening to share intimate images unless paid"),
+        },
+        explanations={
+            Audience.CHILD: _("This is not your fault and we can help."),
+            Audience.TEEN: _(
+                "They ask for money or more pictures. You are not alone: we can help."
+            ),
+            Audience.ADULT: _(
+                "Sextortion: blackmail with intimate images, for money or more images."
+            ),
+        },
+        groups=ALL_GROUPS,
+        evidence_allowed=True,
+        advice=_advice(
+            (
+                _("Do not pay and do not send anything more."),
+                _("Do not delete the messages."),
+                _("Stop replying."),
+                _TELL_ADULT_CHILD,
+                _("We can help get the pictures taken down."),
+            ),
+            (
+                _("Do not pay and do not send more images."),
+                _KEEP_PROOF,
+                _("Stop replying to them."),
+                _TELL_ADULT,
+                _("We can help remove the images."),
+            ),
+        ),
+    ),
+    Category.BULLYING: CategorySpec(
+        category=Category.BULLYING,
+        labels={
+            Audience.CHILD: _("Someone is being mean to me or to a friend online"),
+            Audience.TEEN: _("Bullying, harassment or humiliation online"),
+            Audience.ADULT: _("Bullying, harassment or humiliation of a child online"),
+        },
+        explanations={
+            Audience.CHILD: _("Hurtful messages, fake stories or leaving someone out on purpose."),
+            Audience.TEEN: _("Insults, threats, rumours, embarrassing posts or fake profiles."),
+            Audience.ADULT: _("Repeated hurtful behaviour towards a child online."),
+        },
+        groups=ALL_GROUPS,
+        evidence_allowed=True,
+        advice=_advice(
+            (_("Do not answer back."), _TELL_ADULT_CHILD, _NOT_YOUR_FAULT_CHILD),
+            (_("Do not answer back."), _KEEP_PROOF, _BLOCK_REPORT, _TELL_ADULT),
+        ),
+    ),
+    Category.HATE: CategorySpec(
+        category=Category.HATE,
+        labels={
+            Audience.CHILD: _("Someone says bad things about people because of who they are"),
+            Audience.TEEN: _("Hate or discrimination"),
+            Audience.ADULT: _("Hate speech or discrimination"),
+        },
+        explanations=_same(
+            _("Attacks on people for their origin, religion, disability, gender or who they love.")
+        ),
+        groups=ALL_GROUPS,
+        evidence_allowed=True,
+        advice=_advice(
+            (_("Do not answer back."), _TELL_ADULT_CHILD),
+            (_KEEP_PROOF, _BLOCK_REPORT, _CALL_HELPLINE),
+        ),
+    ),
+    Category.HARMFUL_CONTENT: CategorySpec(
+        category=Category.HARMFUL_CONTENT,
+        labels={
+            Audience.CHILD: _("I saw something scary or upsetting online"),
+            Audience.TEEN: _("Harmful content: self-harm, suicide, violence or drugs"),
+            Audience.ADULT: _("Harmful content (self-harm, suicide, violence, drugs)"),
+        },
+        explanations=_same(_("Content that could hurt children who see it.")),
+        groups=(WHERE, WHEN, DESCRIPTION, CONTACT),
+        evidence_allowed=False,
+        advice=_advice(
+            (_("Close it and talk to a grown-up you trust."), _CALL_HELPLINE),
+            (
+                _("If you are having thoughts of hurting yourself, call ALO 116 111 now."),
+                _("Do not share it further."),
+                _TELL_ADULT,
+            ),
+        ),
+    ),
+    Category.ACCOUNT_MISUSE: CategorySpec(
+        category=Category.ACCOUNT_MISUSE,
+        labels={
+            Audience.CHILD: _("Someone got into my account or pretends to be me"),
+            Audience.TEEN: _("Account hacked or impersonation"),
+            Audience.ADULT: _("Account hacked or impersonation"),
+        },
+        explanations=_same(_("Someone took over an account or made a fake one in your name.")),
+        groups=ALL_GROUPS,
+        evidence_allowed=False,
+        advice=_advice(
+            (_("Ask a grown-up to help you change your password."), _TELL_ADULT_CHILD),
+            (
+                _("Change your password and turn on two-step login."),
+                _("Report the fake account to the app or site."),
+                _KEEP_PROOF,
+            ),
+        ),
+    ),
+    Category.OTHER: CategorySpec(
+        category=Category.OTHER,
+        labels=_same(_("Something else")),
+        explanations=_same(_("Anything else online that worries you.")),
+        groups=ALL_GROUPS,
+        evidence_allowed=False,
+        advice=_advice((_TELL_ADULT_CHILD, _CALL_HELPLINE), (_CALL_HELPLINE,)),
+    ),
+}
+
+EVIDENCE_CATEGORIES = frozenset(c for c, spec in CATEGORY_SPECS.items() if spec.evidence_allowed)
+
+
+def _audience(audience: str) -> str:
+    return audience if audience in Audience.values else Audience.ADULT
+
+
+def category_specs(audience: str) -> list[dict[str, Any]]:
+    """Every category as plain data for one audience, strings in the active language."""
+    audience = _audience(audience)
+    return [
+        {
+            "category": str(spec.category),
+            "label": str(spec.labels[audience]),
+            "explanation": str(spec.explanations[audience]),
+            "groups": list(spec.groups),
+            "fields": [name for group in spec.groups for name in GROUP_FIELDS[group]],
+            "evidence_allowed": spec.evidence_allowed,
+            "evidence_note": str(spec.evidence_note) if spec.evidence_note else "",
+            "advice": advice_for(spec.category, audience),
+        }
+        for spec in CATEGORY_SPECS.values()
+    ]
+
+
+def advice_for(category: str, audience: str) -> list[str]:
+    """The advice shown after a report, in the active language; [] for an unknown category."""
+    spec = CATEGORY_SPECS.get(category)
+    if spec is None:
+        return []
+    return [str(line) for line in spec.advice.get(_audience(audience), ())]
+
+
+def category_label(category: str, audience: str) -> str:
+    spec = CATEGORY_SPECS.get(category)
+    return str(spec.labels[_audience(audience)]) if spec else category
