@@ -35,6 +35,7 @@ test: $(VENV)/.installed lint
 messages: $(VENV)/.installed
 	$(PY) manage.py makemessages -l sq -l en --ignore=.venv --ignore=bench --no-obsolete -v 0
 	$(PY) manage.py makemessages -d djangojs -l sq -l en --ignore=.venv --ignore=staticfiles --no-obsolete -v 0
+	$(PY) scripts/fill_english_catalogue.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var staticfiles
