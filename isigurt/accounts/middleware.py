@@ -7,6 +7,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 
+def is_verified(user: object) -> bool:
+    """True if the session's user passed the second factor (set by django-otp's middleware)."""
+    check = getattr(user, "is_verified", None)
+    return bool(getattr(user, "is_authenticated", False) and check is not None and check())
+
+
 def second_factor_not_required(view: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a view that a half-logged-in user may reach (enrolment, verification, logout)."""
     view.second_factor_required = False  # type: ignore[attr-defined]
@@ -28,7 +34,7 @@ class SecondFactorRequiredMiddleware:
         view_kwargs: dict[str, Any],
     ) -> HttpResponse | None:
         user = request.user
-        if not user.is_authenticated or user.is_verified():  # type: ignore[union-attr]
+        if not user.is_authenticated or is_verified(user):
             return None
         if not getattr(view_func, "login_required", True):
             return None  # public page: the staff session is irrelevant there

@@ -101,7 +101,38 @@ class RoleGrant(models.Model):
     class Meta:
         verbose_name = _("role grant")
         verbose_name_plural = _("role grants")
-        constraints = [models.UniqueConstraint(fields=["user", "role"], name="unique_role_per_user")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role"], name="unique_role_per_user")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.role}"
+
+
+class LoginAttempt(models.Model):
+    """One password or second-factor attempt, for the lockout and the rate limit (S5, S13).
+
+    Usernames and addresses are stored only as keyed hashes: people type passwords into
+    the username field, and an address is personal data.
+    """
+
+    class Kind(models.TextChoices):
+        PASSWORD = "password", _("Password")
+        SECOND_FACTOR = "second_factor", _("Second factor")
+
+    username_key = models.CharField(max_length=64)
+    client_key = models.CharField(max_length=64)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    succeeded = models.BooleanField(default=False)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("login attempt")
+        verbose_name_plural = _("login attempts")
+        indexes = [
+            models.Index(fields=["username_key", "at"], name="loginattempt_user_at"),
+            models.Index(fields=["username_key", "client_key", "at"], name="loginattempt_pair_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.at:%Y-%m-%d %H:%M}"

@@ -1,30 +1,170 @@
-"""Placeholder staff views; replaced by the login and second-factor flow."""
+"""Staff login: password, then the second factor (enrolled at first login), then home."""
 
+from base64 import b32encode
+
+import segno
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
 
-from isigurt.accounts.middleware import second_factor_not_required
+from isigurt.accounts import selectors, services
+from isigurt.accounts.forms import CodeForm, PasswordLoginForm
+from isigurt.accounts.middleware import is_verified, second_factor_not_required
+from isigurt.accounts.models import User
+from isigurt.accounts.services import LoginOutcome, LoginResult
+
+NEXT_SESSION_KEY = "accounts_next"
 
 
+def _staff_user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - LoginRequiredMiddleware guarantees it
+    return user
+
+
+def _safe_next(request: HttpRequest, url: str | None) -> str | None:
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return None
+
+
+def _after_verified(request: HttpRequest) -> HttpResponseRedirect:
+    url = _safe_next(request, request.session.pop(NEXT_SESSION_KEY, None))
+    return redirect(url or reverse("accounts:home"))
+
+
+def _too_many_message(result: LoginResult) -> str:
+    minutes = max(1, (result.retry_after + 59) // 60)
+    return ngettext(
+        "Too many attempts. Please wait %(minutes)s minute and try again.",
+        "Too many attempts. Please wait %(minutes)s minutes and try again.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+@never_cache
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
 @login_not_required
 def login_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "base.html")
+    if request.user.is_authenticated:
+        if is_verified(request.user):
+            return redirect("accounts:home")
+        return redirect("accounts:verify")
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    form = PasswordLoginForm(request.POST or None)
+    status, retry_after = 200, 0
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        result = services.login_password_check(
+            request=request,
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password"],
+        )
+        if result.ok:
+            if next_url:
+                request.session[NEXT_SESSION_KEY] = next_url
+            return redirect("accounts:verify")
+        if result.outcome is LoginOutcome.INVALID:
+            error = _("The username or the password is not right.")
+        else:
+            error = _too_many_message(result)
+            status, retry_after = 429, result.retry_after
+    context = {
+        "form": form,
+        "error": error,
+        "next": next_url or "",
+        "demo_logins": selectors.demo_logins(),
+    }
+    response = render(request, "accounts/login.html", context, status=status)
+    if status == 429:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
+def _code_step(
+    request: HttpRequest, *, template: str, extra: dict[str, object], enrolling: bool
+) -> HttpResponse:
+    user = _staff_user(request)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data["code"]
+        if enrolling:
+            result = services.totp_enrolment_confirm(request=request, user=user, token=token)
+        else:
+            result = services.login_second_factor_verify(request=request, user=user, token=token)
+        if result.ok:
+            return _after_verified(request)
+        if result.outcome is LoginOutcome.LOCKED:
+            messages.error(request, _too_many_message(result))
+            return redirect("accounts:login")
+        form.add_error(
+            "code",
+            _(
+                "That code is not right, or it was already used. "
+                "Wait for the next code and try again."
+            ),
+        )
+    return render(request, template, {"form": form, **extra})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
 @second_factor_not_required
 def verify_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "base.html")
+    user = _staff_user(request)
+    if is_verified(user):
+        return redirect("accounts:home")
+    if not services.user_has_confirmed_device(user=user):
+        return redirect("accounts:enrol")
+    return _code_step(request, template="accounts/verify.html", extra={}, enrolling=False)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@second_factor_not_required
+def enrol_view(request: HttpRequest) -> HttpResponse:
+    user = _staff_user(request)
+    if is_verified(user):
+        return redirect("accounts:home")
+    if services.user_has_confirmed_device(user=user):
+        return redirect("accounts:verify")
+    device = services.totp_enrolment_start(user=user)
+    secret = b32encode(device.bin_key).decode("ascii")
+    qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5, border=2)
+    extra: dict[str, object] = {
+        # segno writes the SVG from the otpauth URL alone; nothing in it comes unescaped from input.
+        "qr_svg": mark_safe(qr_svg),  # noqa: S308
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+    }
+    return _code_step(request, template="accounts/enrol.html", extra=extra, enrolling=True)
 
 
 @require_POST
+@login_not_required
 @second_factor_not_required
 def logout_view(request: HttpRequest) -> HttpResponse:
-    logout(request)
+    logout(request)  # flushes the session row: the old cookie is worthless
     return redirect("hub:home")
 
 
+@never_cache
 def staff_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "base.html")
+    user = _staff_user(request)
+    context = {
+        "roles": selectors.staff_roles(viewer=user),
+        "links": selectors.staff_links(viewer=user),
+    }
+    return render(request, "accounts/home.html", context)

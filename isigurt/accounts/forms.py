@@ -1,0 +1,35 @@
+"""Input validation for the login steps; the checks themselves are in services.py."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class PasswordLoginForm(forms.Form):
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.RegexField(
+        label=_("Six-digit code"),
+        regex=r"^\s*(\d\s*){6}$",
+        help_text=_("The code your authenticator app shows for I Sigurt."),
+        error_messages={"invalid": _("Enter the six digits your authenticator app shows.")},
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "pattern": "[0-9 ]*",
+                "maxlength": "12",
+            }
+        ),
+    )

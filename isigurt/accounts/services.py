@@ -1,0 +1,508 @@
+"""Writes for staff accounts: login steps, lockout, second-factor enrolment, seeding.
+
+The login is two steps. The password step (`login_password_check`) starts a
+password-only session; the second step (`login_second_factor_verify`, or
+`totp_enrolment_confirm` at first login) marks the session verified. Every staff
+page and staff API call needs the verified session (see middleware.py, api/auth.py).
+
+Failed passwords and failed codes share one counter per (username, address): five
+failures within LOGIN_LOCKOUT_PERIOD lock that pair until the period has passed
+since the last failure (never permanently). Independently, at most
+LOGIN_RATE_LIMIT attempts per username per minute are looked at (S13). Both are kept
+in the database; if it cannot be read, the login fails closed.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django_otp import devices_for_user
+from django_otp import login as otp_login
+from django_otp.oath import TOTP, hotp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from isigurt.accounts.models import (
+    LoginAttempt,
+    Organisation,
+    OrganisationType,
+    Role,
+    RoleGrant,
+    User,
+)
+from isigurt.geography.models import County, Municipality
+
+LOGIN_RATE_LIMIT = 5
+LOGIN_RATE_WINDOW = timedelta(minutes=1)
+# Attempts older than this are of no use to either limit.
+LOGIN_ATTEMPT_KEEP = timedelta(days=1)
+
+DEMO_PASSWORD = "demo-password-116"  # noqa: S105 - documented demo value; never in production
+
+
+class LoginOutcome(enum.Enum):
+    OK = "ok"
+    INVALID = "invalid"
+    LOCKED = "locked"
+    RATE_LIMITED = "rate_limited"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    outcome: LoginOutcome
+    user: User | None = None
+    retry_after: int = 0  # seconds, for LOCKED and RATE_LIMITED
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is LoginOutcome.OK
+
+
+# --- keys and the attempt store ---------------------------------------------------------
+
+
+def client_address(request: HttpRequest) -> str:
+    """The peer address. Behind a proxy, the proxy must pass the client's as REMOTE_ADDR."""
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def _username_key(username: str) -> str:
+    value = username.strip().lower()
+    return salted_hmac("isigurt.login.username", value, algorithm="sha256").hexdigest()
+
+
+def _client_key(address: str) -> str:
+    return salted_hmac("isigurt.login.client", address, algorithm="sha256").hexdigest()
+
+
+def _lockout_failures() -> int:
+    return int(settings.LOGIN_LOCKOUT_FAILURES)
+
+
+def _lockout_period() -> timedelta:
+    period = settings.LOGIN_LOCKOUT_PERIOD
+    if not isinstance(period, timedelta):
+        raise ImproperlyConfigured("LOGIN_LOCKOUT_PERIOD must be a timedelta.")
+    return period
+
+
+def _retry_after(oldest: datetime, period: timedelta, now: datetime) -> int:
+    return max(1, int((oldest + period - now).total_seconds()) + 1)
+
+
+def login_gate(*, username: str, address: str, now: datetime | None = None) -> LoginResult:
+    """Whether a login attempt for this username from this address may be looked at.
+
+    Says nothing about whether the username exists. A database error propagates: the
+    caller gets no answer and no session (fail closed).
+    """
+    now = now or timezone.now()
+    user_key, pair_key = _username_key(username), _client_key(address)
+    period = _lockout_period()
+    failures = list(
+        LoginAttempt.objects.filter(
+            username_key=user_key, client_key=pair_key, succeeded=False, at__gt=now - period
+        )
+        .order_by("-at")
+        .values_list("at", flat=True)[: _lockout_failures()]
+    )
+    if len(failures) >= _lockout_failures():
+        # Locked until the period has passed since the latest failure.
+        return LoginResult(LoginOutcome.LOCKED, retry_after=_retry_after(failures[0], period, now))
+    recent = list(
+        LoginAttempt.objects.filter(
+            username_key=user_key, kind=LoginAttempt.Kind.PASSWORD, at__gt=now - LOGIN_RATE_WINDOW
+        )
+        .order_by("-at")
+        .values_list("at", flat=True)[:LOGIN_RATE_LIMIT]
+    )
+    if len(recent) >= LOGIN_RATE_LIMIT:
+        return LoginResult(
+            LoginOutcome.RATE_LIMITED, retry_after=_retry_after(recent[-1], LOGIN_RATE_WINDOW, now)
+        )
+    return LoginResult(LoginOutcome.OK)
+
+
+def login_attempt_record(
+    *, username: str, address: str, kind: str, succeeded: bool, now: datetime | None = None
+) -> None:
+    now = now or timezone.now()
+    LoginAttempt.objects.filter(at__lt=now - LOGIN_ATTEMPT_KEEP).delete()
+    LoginAttempt.objects.create(
+        username_key=_username_key(username),
+        client_key=_client_key(address),
+        kind=kind,
+        succeeded=succeeded,
+        at=now,
+    )
+
+
+def login_failures_clear(*, username: str, address: str) -> None:
+    """After a complete login (both factors), the pair starts again from zero."""
+    LoginAttempt.objects.filter(
+        username_key=_username_key(username), client_key=_client_key(address), succeeded=False
+    ).delete()
+
+
+# --- the two login steps ----------------------------------------------------------------
+
+
+def login_password_check(*, request: HttpRequest, username: str, password: str) -> LoginResult:
+    """Step one. On success the session is a new, password-only one (not yet verified).
+
+    Existing and unknown usernames get the same outcomes: Django's backend runs the
+    password hasher for unknown users too, and a locked pair is refused before any lookup.
+    """
+    address = client_address(request)
+    gate = login_gate(username=username, address=address)
+    if not gate.ok:
+        return gate
+    user = authenticate(request, username=username, password=password)
+    login_attempt_record(
+        username=username,
+        address=address,
+        kind=LoginAttempt.Kind.PASSWORD,
+        succeeded=user is not None,
+    )
+    if user is None or not isinstance(user, User):
+        return LoginResult(LoginOutcome.INVALID)
+    login(request, user)  # cycles the session key (S6)
+    return LoginResult(LoginOutcome.OK, user=user)
+
+
+def _second_factor_failed(*, request: HttpRequest, user: User) -> LoginResult:
+    address = client_address(request)
+    login_attempt_record(
+        username=user.get_username(),
+        address=address,
+        kind=LoginAttempt.Kind.SECOND_FACTOR,
+        succeeded=False,
+    )
+    gate = login_gate(username=user.get_username(), address=address)
+    if gate.outcome is LoginOutcome.LOCKED:
+        logout(request)  # too many wrong codes: start again, once the lock has passed
+        return gate
+    return LoginResult(LoginOutcome.INVALID)
+
+
+def _second_factor_passed(*, request: HttpRequest, user: User, device: TOTPDevice) -> LoginResult:
+    otp_login(request, device)
+    request.session.cycle_key()  # the session gains rights: give it a new id
+    login_failures_clear(username=user.get_username(), address=client_address(request))
+    return LoginResult(LoginOutcome.OK, user=user)
+
+
+def _normalise_token(token: str) -> str:
+    return "".join(token.split())
+
+
+def login_second_factor_verify(*, request: HttpRequest, user: User, token: str) -> LoginResult:
+    """Step two: check a code against the user's confirmed devices.
+
+    A code is accepted at most once (the device remembers the last time step used).
+    Wrong codes count as failures for the (username, address) pair; at the limit the
+    session ends and the pair is locked.
+    """
+    gate = login_gate(username=user.get_username(), address=client_address(request))
+    if gate.outcome is LoginOutcome.LOCKED:
+        logout(request)
+        return gate
+    token = _normalise_token(token)
+    matched = None
+    with transaction.atomic():
+        for device in devices_for_user(user, confirmed=True, for_verify=True):
+            if device.verify_token(token):
+                matched = device
+                break
+    if matched is None:
+        return _second_factor_failed(request=request, user=user)
+    return _second_factor_passed(request=request, user=user, device=matched)
+
+
+def user_has_confirmed_device(*, user: User) -> bool:
+    return any(True for _ in devices_for_user(user, confirmed=True))
+
+
+def totp_enrolment_start(*, user: User) -> TOTPDevice:
+    """The unconfirmed authenticator the user is setting up; the same one until confirmed."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by(
+        "-id"
+    ).first() or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return device
+
+
+def totp_enrolment_confirm(*, request: HttpRequest, user: User, token: str) -> LoginResult:
+    """Confirm the new authenticator with a code from it; the session becomes verified."""
+    gate = login_gate(username=user.get_username(), address=client_address(request))
+    if gate.outcome is LoginOutcome.LOCKED:
+        logout(request)
+        return gate
+    token = _normalise_token(token)
+    with transaction.atomic():
+        device = (
+            TOTPDevice.objects.select_for_update()
+            .filter(user=user, confirmed=False)
+            .order_by("-id")
+            .first()
+        )
+        verified = device is not None and device.verify_token(token)
+        if device is not None and verified:
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+    if device is None or not verified:
+        return _second_factor_failed(request=request, user=user)
+    return _second_factor_passed(request=request, user=user, device=device)
+
+
+def totp_current_token(*, device: TOTPDevice) -> str:
+    """The code the device would accept now (for demo mode only): never one already used."""
+    now_step = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).t()
+    counter = max(now_step, device.last_t + 1)
+    return str(hotp(device.bin_key, counter, digits=device.digits)).zfill(device.digits)
+
+
+# --- organisations, users and the demo data set -----------------------------------------
+
+
+@dataclass(frozen=True)
+class NationalBody:
+    key: str
+    name: str
+    short_name: str
+    kind: OrganisationType
+
+
+NATIONAL_BODIES: tuple[NationalBody, ...] = (
+    NationalBody(
+        "alo116",
+        "ALO 116 111 - Linja Kombëtare e Këshillimit për Fëmijë",
+        "ALO 116",
+        OrganisationType.HELPLINE,
+    ),
+    NationalBody(
+        "crca",
+        "Qendra për të Drejtat e Fëmijëve Shqipëri",
+        "CRCA",
+        OrganisationType.COORDINATION_NGO,
+    ),
+    NationalBody("unicef", "UNICEF Shqipëri", "UNICEF", OrganisationType.UN_AGENCY),
+    NationalBody(
+        "ashmdf",
+        "Agjencia Shtetërore për të Drejtat dhe Mbrojtjen e Fëmijëve",
+        "ASHMDF",
+        OrganisationType.CHILD_RIGHTS_AGENCY,
+    ),
+    NationalBody(
+        "police",
+        "Policia e Shtetit - Sektori i Krimeve Kibernetike",
+        "Policia",
+        OrganisationType.POLICE,
+    ),
+    NationalBody(
+        "prosecution", "Prokuroria e Përgjithshme", "Prokuroria", OrganisationType.PROSECUTION
+    ),
+    NationalBody(
+        "court", "Gjykata e Rrethit Gjyqësor Tiranë", "GJRRGJ Tiranë", OrganisationType.COURT
+    ),
+    NationalBody(
+        "akep",
+        "Autoriteti i Komunikimeve Elektronike dhe Postare",
+        "AKEP",
+        OrganisationType.TELECOM_REGULATOR,
+    ),
+    NationalBody(
+        "akcesk",
+        "Autoriteti Kombëtar për Certifikimin Elektronik dhe Sigurinë Kibernetike",
+        "AKCESK",
+        OrganisationType.CYBER_SECURITY,
+    ),
+    NationalBody(
+        "ama", "Autoriteti i Mediave Audiovizive", "AMA", OrganisationType.MEDIA_AUTHORITY
+    ),
+    NationalBody("isp_a", "Ofrues Demo Interneti A", "ISP A", OrganisationType.ISP),
+    NationalBody("isp_b", "Operator Demo Celular B", "Operator B", OrganisationType.ISP),
+    NationalBody(
+        "ascap",
+        "Agjencia e Sigurimit të Cilësisë në Arsimin Parauniversitar",
+        "ASCAP",
+        OrganisationType.EDUCATION,
+    ),
+    NationalBody(
+        "idp",
+        "Komisioneri për të Drejtën e Informimit dhe Mbrojtjen e të Dhënave Personale",
+        "IDP",
+        OrganisationType.DATA_PROTECTION,
+    ),
+    NationalBody(
+        "kmd",
+        "Komisioneri për Mbrojtjen nga Diskriminimi",
+        "KMD",
+        OrganisationType.ANTI_DISCRIMINATION,
+    ),
+    NationalBody(
+        "ministry",
+        "Ministria e Shëndetësisë dhe Mbrojtjes Sociale",
+        "MSHMS",
+        OrganisationType.MINISTRY,
+    ),
+    NationalBody(
+        "platform", "I Sigurt - Operatori i Platformës", "I Sigurt", OrganisationType.PLATFORM
+    ),
+)
+PLATFORM_OPERATOR_NAME = next(b.name for b in NATIONAL_BODIES if b.key == "platform")
+DEMO_CPU_MUNICIPALITY = "Tiranë"
+DEMO_YOUTH_COUNTY = "Tiranë"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: Role
+    organisation: str  # a NATIONAL_BODIES key, "cpu" (Tirana) or "youth" (Tirana county)
+
+
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser("demo.operator", Role.HELPLINE_OPERATOR, "alo116"),
+    DemoUser("demo.supervisor", Role.HELPLINE_SUPERVISOR, "alo116"),
+    DemoUser("demo.analyst", Role.CONTENT_ANALYST, "alo116"),
+    DemoUser("demo.cpu", Role.INSTITUTION_OFFICER, "cpu"),
+    DemoUser("demo.police", Role.INSTITUTION_OFFICER, "police"),
+    DemoUser("demo.blocking", Role.BLOCKING_OFFICER, "akep"),
+    DemoUser("demo.stats", Role.STATISTICS_VIEWER, "ashmdf"),
+    DemoUser("demo.editor", Role.EDITOR, "crca"),
+    DemoUser("demo.trainer", Role.TRAINER, "crca"),
+    DemoUser("demo.youth", Role.YOUTH_COORDINATOR, "youth"),
+    DemoUser("demo.admin", Role.PLATFORM_ADMIN, "platform"),
+)
+DEMO_USERNAMES = tuple(demo.username for demo in DEMO_USERS)
+
+
+@dataclass(frozen=True)
+class SeedSummary:
+    organisations: int
+    child_protection_units: int
+    youth_networks: int
+    users: int
+
+    def __str__(self) -> str:
+        return (
+            f"demo data: {self.organisations} organisations "
+            f"({self.child_protection_units} child protection units, "
+            f"{self.youth_networks} youth networks), {self.users} demo users"
+        )
+
+
+def organisations_seed() -> dict[str, Organisation]:
+    """Create or update the national bodies, one CPU per municipality and one youth
+    network per county. Idempotent; fit for production too (they are real bodies)."""
+    made: dict[str, Organisation] = {}
+    for body in NATIONAL_BODIES:
+        made[body.key], _ = Organisation.objects.update_or_create(
+            name=body.name, defaults={"short_name": body.short_name, "kind": body.kind}
+        )
+    for municipality in Municipality.objects.select_related("county"):
+        cpu, _ = Organisation.objects.update_or_create(
+            kind=OrganisationType.CHILD_PROTECTION_UNIT,
+            municipality=municipality,
+            defaults={
+                "name": f"Njësia për Mbrojtjen e Fëmijëve - Bashkia {municipality.name}",
+                "short_name": f"NjMF {municipality.name}"[:40],
+                "county": municipality.county,
+            },
+        )
+        if municipality.name == DEMO_CPU_MUNICIPALITY:
+            made["cpu"] = cpu
+    for county in County.objects.all():
+        network, _ = Organisation.objects.update_or_create(
+            kind=OrganisationType.YOUTH_NETWORK,
+            county=county,
+            municipality=None,
+            defaults={
+                "name": f"Rrjeti Rinor - Qarku {county.name}",
+                "short_name": f"Rrjeti Rinor {county.name}"[:40],
+            },
+        )
+        if county.name == DEMO_YOUTH_COUNTY:
+            made["youth"] = network
+    return made
+
+
+def user_create(
+    *,
+    username: str,
+    password: str,
+    organisation: Organisation,
+    roles: list[str],
+    email: str = "",
+) -> User:
+    user = User(username=username, email=email, organisation=organisation)
+    user.set_password(password)
+    user.is_staff = Role.PLATFORM_ADMIN in roles
+    user.is_superuser = Role.PLATFORM_ADMIN in roles
+    with transaction.atomic():
+        user.save()
+        RoleGrant.objects.bulk_create([RoleGrant(user=user, role=role) for role in roles])
+    return user
+
+
+def demo_seed() -> SeedSummary:
+    """Load the demo data set: every organisation, and one user per role with the demo
+    password and a confirmed authenticator. Idempotent. Refuses outside demo mode."""
+    if not settings.DEMO_MODE:
+        raise ImproperlyConfigured("Demo users can only be created in demo mode.")
+    with transaction.atomic():
+        organisations = organisations_seed()
+        for demo in DEMO_USERS:
+            organisation = organisations[demo.organisation]
+            user = User.objects.filter(username=demo.username).first()
+            if user is None:
+                user = user_create(
+                    username=demo.username,
+                    password=DEMO_PASSWORD,
+                    organisation=organisation,
+                    roles=[demo.role],
+                )
+            else:
+                if user.organisation_id != organisation.pk or not user.check_password(
+                    DEMO_PASSWORD
+                ):
+                    user.organisation = organisation
+                    user.set_password(DEMO_PASSWORD)
+                    user.save(update_fields=["organisation", "password"])
+                RoleGrant.objects.get_or_create(user=user, role=demo.role)
+            if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+                TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
+    return SeedSummary(
+        organisations=Organisation.objects.count(),
+        child_protection_units=Organisation.objects.filter(
+            kind=OrganisationType.CHILD_PROTECTION_UNIT
+        ).count(),
+        youth_networks=Organisation.objects.filter(kind=OrganisationType.YOUTH_NETWORK).count(),
+        users=User.objects.filter(username__in=DEMO_USERNAMES).count(),
+    )
+
+
+def platform_admin_create(*, username: str, email: str, password: str) -> User:
+    """The first administrator. The password is validated; the authenticator is enrolled at
+    first login."""
+    validate_password(password, User(username=username, email=email))
+    organisation, _ = Organisation.objects.get_or_create(
+        name=PLATFORM_OPERATOR_NAME,
+        defaults={"short_name": "I Sigurt", "kind": OrganisationType.PLATFORM},
+    )
+    return user_create(
+        username=username,
+        password=password,
+        organisation=organisation,
+        roles=[Role.PLATFORM_ADMIN],
+        email=email,
+    )
