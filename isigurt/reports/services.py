@@ -1,0 +1,538 @@
+"""Every write to reports: intake, follow-up by the reporter, the helpline's answers, evidence.
+
+Intake (``report_submit``) is one transaction: the report row, its outbox row ("reports.received")
+and its audit row commit together or not at all, and the acknowledgement is built only after the
+commit (design safety rule 3, R1). A retried submission with the same idempotency key gets the
+same answer and no second row (R4).
+
+The tracking code and the secret
+--------------------------------
+The tracking code (8 characters) identifies a report; the secret (16 characters, 80 random bits)
+proves the holder is its reporter. Both use the alphabet ``CODE_ALPHABET``: no 0/O, no 1/I, so
+they survive being copied by hand. Only a keyed hash of the secret is stored:
+HMAC-SHA256(pepper, code ":" secret), with the pepper derived from SECRET_KEY. A slow password
+hash (argon2) is not needed here and would cost intake its 200 reports/s: the secret is random
+with 80 bits of entropy, not chosen by a person, so it cannot be guessed from a stolen hash
+without also holding the pepper, and even with it 2^80 HMACs are out of reach. The pepper follows
+SECRET_KEY_FALLBACKS, so rotating SECRET_KEY keeps old secrets working while the old key is
+listed as a fallback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+import secrets
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
+
+from isigurt.reports import storage
+from isigurt.reports.categories import CATEGORY_SPECS, EVIDENCE_CATEGORIES
+from isigurt.reports.models import (
+    Category,
+    ContactMethod,
+    Evidence,
+    IdempotencyRecord,
+    MessageKind,
+    Report,
+    ReportMessage,
+    ReportStatus,
+)
+from isigurt.reports.validation import CleanDraft, clean_draft, clean_message
+
+logger = logging.getLogger(__name__)
+
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols: 5 bits each
+TRACKING_CODE_LENGTH = 8
+SECRET_GROUPS = 4
+SECRET_GROUP_LENGTH = 4
+MAX_EVIDENCE_PER_REPORT = 5
+IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
+# IdempotencyRecord rows (which hold the first answer's secret, encrypted) are purged after this
+# by the retention job; a client retries within minutes, not days.
+IDEMPOTENCY_TTL_HOURS = 24
+HELPLINE_ROLES = ("helpline_operator", "helpline_supervisor")
+REPORT_RECEIVED_TOPIC = "reports.received"
+
+
+# --- errors --------------------------------------------------------------------------------
+
+
+class ReportError(Exception):
+    """Base of the errors a reporter can cause; ``errors`` maps a field to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]] | None = None) -> None:
+        self.errors = errors or {}
+        super().__init__("report error")
+
+
+class ReportInvalid(ReportError):
+    """The draft breaks a rule; ``errors`` holds one or more messages per field."""
+
+
+class IdempotencyConflict(ReportError):
+    """The key was used before with a different request (HTTP 422)."""
+
+
+class IdempotencyInProgress(ReportError):
+    """A request with the same key is being processed right now (HTTP 409)."""
+
+
+class EvidenceRefused(ReportError):
+    """Evidence is not accepted for this report (category, or too many files)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__({"file": [message]})
+        self.code = code
+        self.message = message
+
+
+# --- input and output shapes ---------------------------------------------------------------
+
+
+@dataclass
+class ReportDraft:
+    """What a reporter sends, before checking. Both the web form and the API build one."""
+
+    category: str
+    audience: str
+    child_in_danger: bool = False
+    platform: str = ""
+    urls: list[str] = field(default_factory=list)
+    usernames: list[str] = field(default_factory=list)
+    phone_numbers: list[str] = field(default_factory=list)
+    occurred_on: date | None = None
+    affected: str = "unknown"
+    age_band: str = "unknown"
+    gender: str = "unknown"
+    county_code: str | None = None
+    municipality_slug: str | None = None
+    outside_albania: bool = False
+    description: str = ""
+    contact_method: str = ContactMethod.ANONYMOUS
+    contact_value: str = ""
+    contact_consent: bool = False
+    language: str = "sq"
+
+
+@dataclass(frozen=True)
+class SubmittedReport:
+    report: Report
+    tracking_code: str  # as people read it: "K7QM-4TZP"
+    secret: str | None  # "ABCD-EFGH-JKLM-NPQR"; None only if it cannot be recovered
+    replayed: bool  # True when this answers a retry of an earlier request
+
+
+# --- codes and secrets ---------------------------------------------------------------------
+
+
+def _random_symbols(count: int) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(count))
+
+
+def normalise_code(raw: str, *, length: int) -> str | None:
+    """Upper-case, without spaces or dashes; None if it cannot be one of ours."""
+    if not isinstance(raw, str) or len(raw) > 3 * length:
+        return None
+    value = re.sub(r"[\s\-]", "", raw).upper()
+    if len(value) != length or any(ch not in CODE_ALPHABET for ch in value):
+        return None
+    return value
+
+
+def format_tracking_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+def format_secret(secret: str) -> str:
+    size = SECRET_GROUP_LENGTH
+    return "-".join(secret[i : i + size] for i in range(0, len(secret), size))
+
+
+def _peppers() -> list[bytes]:
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return [
+        hmac.new(str(key).encode(), b"isigurt.reports.secret-pepper.v1", hashlib.sha256).digest()
+        for key in keys
+    ]
+
+
+def _secret_digest(pepper: bytes, code: str, secret: str) -> str:
+    return hmac.new(pepper, f"{code}:{secret}".encode(), hashlib.sha256).hexdigest()
+
+
+def hash_secret(*, tracking_code: str, secret: str) -> str:
+    return _secret_digest(_peppers()[0], tracking_code, secret)
+
+
+def _secret_matches(*, tracking_code: str, secret: str, stored: str) -> bool:
+    matched = False
+    for pepper in _peppers():
+        # Every pepper is tried, so the time taken does not say which one matched.
+        matched |= hmac.compare_digest(_secret_digest(pepper, tracking_code, secret), stored)
+    return matched
+
+
+# --- intake --------------------------------------------------------------------------------
+
+
+def report_validate(*, draft: ReportDraft) -> dict[str, list[str]]:
+    """Field-level messages in the active language; an empty dict means the draft is valid."""
+    _clean, errors = clean_draft(draft)
+    return errors
+
+
+def idempotency_key_valid(key: str) -> bool:
+    """1 to 255 printable ASCII characters, no spaces (IETF httpapi-idempotency-key-header)."""
+    return isinstance(key, str) and bool(IDEMPOTENCY_KEY_RE.match(key))
+
+
+def _fingerprint(clean: CleanDraft, channel: str) -> str:
+    canonical = {"channel": channel, **clean.canonical()}
+    encoded = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def _lock_idempotency_key(key: str) -> None:
+    """On PostgreSQL, hold a transaction lock on the key; another holder means 409.
+
+    Without it a concurrent duplicate would wait on the unique index and then replay; the IETF
+    draft asks for 409 while the first request is still in flight. SQLite serialises writers
+    (BEGIN IMMEDIATE), so there the second request simply waits and replays.
+    """
+    if connection.vendor != "postgresql":
+        return
+    lock_id = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [lock_id])
+        (acquired,) = cursor.fetchone()
+    if not acquired:
+        raise IdempotencyInProgress()
+
+
+def _replay(record: IdempotencyRecord, fingerprint: str) -> SubmittedReport:
+    if not hmac.compare_digest(record.fingerprint, fingerprint):
+        raise IdempotencyConflict(
+            {
+                "idempotency_key": [
+                    _("This Idempotency-Key was already used for a different report.")
+                ]
+            }
+        )
+    report = record.report
+    return SubmittedReport(
+        report=report,
+        tracking_code=report.display_code,
+        secret=format_secret(record.secret) if record.secret else None,
+        replayed=True,
+    )
+
+
+def _new_report(clean: CleanDraft, *, channel: str, flagged: bool) -> tuple[Report, str]:
+    secret = _random_symbols(SECRET_GROUPS * SECRET_GROUP_LENGTH)
+    report = Report(
+        category=clean.category,
+        audience=clean.audience,
+        channel=channel,
+        language=clean.language,
+        child_in_danger=clean.child_in_danger,
+        platform=clean.platform,
+        urls=clean.urls,
+        usernames=clean.usernames,
+        phone_numbers=clean.phone_numbers,
+        occurred_on=clean.occurred_on,
+        affected=clean.affected,
+        age_band=clean.age_band,
+        gender=clean.gender,
+        county=clean.county,
+        municipality=clean.municipality,
+        outside_albania=clean.outside_albania,
+        description=clean.description,
+        contact_method=clean.contact_method,
+        contact_value=clean.contact_value,
+        contact_consent=clean.contact_consent,
+        flagged=flagged,
+    )
+    for _attempt in range(5):
+        code = _random_symbols(TRACKING_CODE_LENGTH)
+        if not Report.objects.filter(tracking_code=code).exists():
+            break
+    report.tracking_code = code
+    report.secret_hash = hash_secret(tracking_code=code, secret=secret)
+    report.save(force_insert=True)
+    return report, secret
+
+
+def report_submit(
+    *,
+    draft: ReportDraft,
+    channel: str,
+    idempotency_key: str | None = None,
+    flagged: bool = False,
+) -> SubmittedReport:
+    """Check and store a report, with its outbox row and audit row, in one transaction.
+
+    Raises ReportInvalid (field messages), IdempotencyConflict (the key was used for another
+    request: 422) or IdempotencyInProgress (the same key is being processed: 409). A retry with
+    the same key and the same request returns the first answer, secret included, with
+    ``replayed=True``. The caller acknowledges only after this returns, i.e. after the commit.
+    """
+    from isigurt.audit.services import audit_record
+    from isigurt.outbox.services import outbox_enqueue
+
+    clean, errors = clean_draft(draft)
+    if clean is None:
+        raise ReportInvalid(errors)
+    if idempotency_key is not None and not idempotency_key_valid(idempotency_key):
+        raise ReportInvalid(
+            {"idempotency_key": [_("The Idempotency-Key must be 1 to 255 printable characters.")]}
+        )
+    fingerprint = _fingerprint(clean, channel)
+
+    try:
+        with transaction.atomic():
+            if idempotency_key is not None:
+                _lock_idempotency_key(idempotency_key)
+                existing = (
+                    IdempotencyRecord.objects.select_related("report")
+                    .filter(key=idempotency_key)
+                    .first()
+                )
+                if existing is not None:
+                    return _replay(existing, fingerprint)
+            report, secret = _new_report(clean, channel=channel, flagged=flagged)
+            if idempotency_key is not None:
+                IdempotencyRecord.objects.create(
+                    key=idempotency_key,
+                    fingerprint=fingerprint,
+                    report=report,
+                    secret=secret,
+                    response={"tracking_code": report.display_code, "status": report.status},
+                )
+            outbox_enqueue(topic=REPORT_RECEIVED_TOPIC, payload={"report_id": str(report.id)})
+            audit_record(
+                actor=None,
+                action="report.submitted",
+                target=report,
+                fields=("category", "channel", "flagged"),
+            )
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        # Another request with this key committed between our check and our insert.
+        existing = (
+            IdempotencyRecord.objects.select_related("report").filter(key=idempotency_key).first()
+        )
+        if existing is None:
+            raise IdempotencyInProgress() from None
+        return _replay(existing, fingerprint)
+    return SubmittedReport(
+        report=report,
+        tracking_code=report.display_code,
+        secret=format_secret(secret),
+        replayed=False,
+    )
+
+
+def draft_from_report_data(data: dict[str, Any]) -> ReportDraft:
+    """A ReportDraft from a plain dict (unknown keys ignored); for forms and the phone app."""
+    names = set(ReportDraft.__dataclass_fields__)
+    return ReportDraft(**{k: v for k, v in data.items() if k in names})
+
+
+def draft_as_dict(draft: ReportDraft) -> dict[str, Any]:
+    return asdict(draft)
+
+
+# --- the reporter's follow-up --------------------------------------------------------------
+
+
+_DUMMY_HASH = "0" * 64
+
+
+def report_open(*, tracking_code: str, secret: str) -> Report | None:
+    """The report whose code and secret these are, else None (also for malformed input).
+
+    The secret is compared in constant time, and an unknown code costs the same HMAC work as a
+    known one. Dashes, spaces and lower case are accepted.
+    """
+    code = normalise_code(tracking_code, length=TRACKING_CODE_LENGTH)
+    plain_secret = normalise_code(secret, length=SECRET_GROUPS * SECRET_GROUP_LENGTH)
+    report = Report.objects.filter(tracking_code=code).first() if code else None
+    stored = report.secret_hash if report is not None else _DUMMY_HASH
+    matched = _secret_matches(tracking_code=code or "", secret=plain_secret or "", stored=stored)
+    if report is None or plain_secret is None or not matched:
+        return None
+    return report
+
+
+def report_add_information(*, report: Report, text: str) -> ReportMessage:
+    """The reporter adds to the report; kept in the thread as "more information"."""
+    return _post(report=report, body=text, actor=None, kind=MessageKind.INFORMATION)
+
+
+def report_message_post(*, report: Report, body: str, actor: Any = None) -> ReportMessage:
+    """A message in the report's thread: from the reporter (actor None) or from helpline staff.
+
+    Raises ReportInvalid for an empty or oversized message, PermissionDenied for staff outside
+    the helpline.
+    """
+    return _post(report=report, body=body, actor=actor, kind=MessageKind.MESSAGE)
+
+
+def _post(*, report: Report, body: str, actor: Any, kind: str) -> ReportMessage:
+    from isigurt.audit.services import audit_record
+
+    text, problems = clean_message(body)
+    if problems:
+        raise ReportInvalid({"body": problems})
+    if actor is not None and not is_helpline_user(actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        message = ReportMessage(
+            report=report,
+            from_helpline=actor is not None,
+            author=actor,
+            kind=kind,
+            body=text,
+        )
+        message.save(force_insert=True)
+        Report.objects.filter(pk=report.pk).update(updated_at=message.created_at)
+        audit_record(
+            actor=actor,
+            action="report.message_posted"
+            if kind == MessageKind.MESSAGE
+            else "report.information_added",
+            target=report,
+            fields=("body",),
+        )
+    return message
+
+
+def is_helpline_user(user: Any) -> bool:
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and getattr(user, "is_active", False)
+        and user.has_role(*HELPLINE_ROLES)
+    )
+
+
+def report_status_change(*, report: Report, status: str, actor: Any) -> None:
+    """Helpline staff move a report on; audited. PermissionDenied for anyone else."""
+    from isigurt.audit.services import audit_record
+
+    if not is_helpline_user(actor):
+        raise PermissionDenied
+    if status not in ReportStatus.values:
+        raise ReportInvalid({"status": [_("Choose one of the options.")]})
+    if status == report.status:
+        return
+    with transaction.atomic():
+        report.status = status
+        report.save(update_fields=["status", "updated_at"])
+        audit_record(actor=actor, action="report.status_changed", target=report, fields=("status",))
+
+
+# --- evidence ------------------------------------------------------------------------------
+
+
+def evidence_attach(*, report: Report, data: bytes, filename: str = "") -> Evidence:
+    """Check, clean and store one screenshot, encrypted; the uploader's file name is not kept.
+
+    For an abuse-material report the image is hashed (SHA-256 and PDQ, for matching) and
+    discarded: no bytes are written anywhere and ``Evidence.stored`` is False (S11).
+    Raises isigurt.lib.images.ImageRejected for a bad image, EvidenceRefused when the category
+    takes no evidence or the report already has MAX_EVIDENCE_PER_REPORT files.
+    """
+    from isigurt.audit.services import audit_record
+    from isigurt.lib.images import hash_image, sanitise_image
+
+    del filename  # never stored nor logged: it may name a person
+    discard = report.category == Category.ABUSE_MATERIAL
+    if not discard and report.category not in EVIDENCE_CATEGORIES:
+        raise EvidenceRefused("not_allowed", _("Pictures cannot be added to this kind of report."))
+    if Evidence.objects.filter(report=report).count() >= MAX_EVIDENCE_PER_REPORT:
+        raise EvidenceRefused(
+            "too_many_files",
+            _("A report can have at most %(limit)d pictures.") % {"limit": MAX_EVIDENCE_PER_REPORT},
+        )
+
+    if discard:
+        hashes = hash_image(data)
+        evidence = Evidence(
+            report=report,
+            sha256=hashes.sha256,
+            pdq_hash=hashes.pdq_hash or "",
+            pdq_quality=hashes.pdq_quality,
+            stored=False,
+            size=len(data),
+        )
+        del data
+        with transaction.atomic():
+            evidence.save(force_insert=True)
+            audit_record(
+                actor=None, action="evidence.hashed_and_discarded", target=evidence, fields=()
+            )
+        return evidence
+
+    image = sanitise_image(data)
+    evidence = Evidence(
+        report=report,
+        sha256=image.sha256,
+        pdq_hash=image.pdq_hash or "",
+        pdq_quality=image.pdq_quality,
+        stored=True,
+        size=len(image.content),
+        width=image.width,
+        height=image.height,
+        mime=image.mime,
+    )
+    evidence.storage_name = str(evidence.id)
+    storage.evidence_write(
+        name=evidence.storage_name, data=image.content, aad=_evidence_aad(evidence)
+    )
+    try:
+        with transaction.atomic():
+            evidence.save(force_insert=True)
+            audit_record(actor=None, action="evidence.attached", target=evidence, fields=())
+    except BaseException:
+        storage.evidence_delete(name=evidence.storage_name)
+        raise
+    return evidence
+
+
+def _evidence_aad(evidence: Evidence) -> str:
+    return f"reports.evidence:{evidence.id}:{evidence.report_id}"
+
+
+def evidence_open_for_staff(*, user: Any, evidence_id: Any) -> tuple[bytes, str]:
+    """The decrypted bytes and MIME type of a stored screenshot, for helpline staff; audited.
+
+    Raises Http404 when the user may not see it, it does not exist, or it was never stored.
+    """
+    from django.http import Http404
+
+    from isigurt.audit.services import audit_read
+
+    if not is_helpline_user(user):
+        raise Http404
+    evidence = Evidence.objects.filter(pk=evidence_id, stored=True).first()
+    if evidence is None:
+        raise Http404
+    data = storage.evidence_read(name=evidence.storage_name, aad=_evidence_aad(evidence))
+    audit_read(actor=user, target=evidence)
+    return data, evidence.mime
+
+
+def category_spec_exists(category: str) -> bool:
+    return category in CATEGORY_SPECS
