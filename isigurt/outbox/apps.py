@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class OutboxConfig(AppConfig):
     name = "isigurt.outbox"
     label = "outbox"
+    verbose_name = "Outbox"
+
+    def ready(self) -> None:
+        from isigurt.lib import checks  # noqa: F401 — registers the platform's system checks
+
+        from .registry import autodiscover_handlers
+
+        autodiscover_handlers()

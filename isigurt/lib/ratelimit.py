@@ -1,0 +1,96 @@
+"""Rate limits on Django's cache (S13): fixed-window counters, fail open or closed.
+
+Our own small limiter rather than django-ratelimit: that library's fail-open switch is one global
+setting and it gives no Retry-After, while intake must fail open and login closed.
+
+Each limit counts in fixed windows aligned to the epoch (a 60 s limit counts per clock minute, a
+day limit per UTC day); Retry-After is the time until the refusing window ends. A refused
+attempt is not counted, so waiting as told always works.
+"""
+
+import ipaddress
+import logging
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Limit:
+    count: int
+    seconds: int
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    allowed: bool
+    retry_after: int = 0  # seconds; > 0 when refused
+    store_down: bool = False  # the cache could not be reached; `allowed` is then the fallback
+
+
+INTAKE_LIMITS = (Limit(10, 60), Limit(100, 24 * 60 * 60))
+LOGIN_LIMITS = (Limit(5, 60),)
+
+
+def _cache_key(scope: str, key: str, limit: Limit, window: int) -> str:
+    return f"rl:{scope}:{key}:{limit.count}/{limit.seconds}:{window}"
+
+
+def rate_limit_check(
+    *, scope: str, key: str, limits: Sequence[Limit], fail_open: bool
+) -> RateDecision:
+    """Count one attempt by `key` in `scope` against every limit; refuse if any is exhausted.
+
+    `key` must already be free of personal data (see `client_key`, or hash a username).
+    If the cache store fails, the answer is `allowed=fail_open` with `store_down=True`.
+    """
+    if not settings.RATE_LIMIT_ENABLED or not limits:
+        return RateDecision(allowed=True)
+    now = time.time()
+    windows = [(limit, int(now // limit.seconds)) for limit in limits]
+    keys = [_cache_key(scope, key, limit, window) for limit, window in windows]
+    try:
+        counts = cache.get_many(keys)
+        refused = [
+            (limit, window)
+            for (limit, window), cache_key in zip(windows, keys, strict=True)
+            if int(counts.get(cache_key, 0)) >= limit.count
+        ]
+        if not refused:
+            for (limit, _window), cache_key in zip(windows, keys, strict=True):
+                cache.add(cache_key, 0, timeout=limit.seconds + 1)
+                if cache.incr(cache_key) > limit.count:  # lost a race with another request
+                    refused.append((limit, _window))
+    except Exception as exc:  # any store failure: the caller's fallback decides
+        logger.warning("rate limit store unavailable scope=%s error=%s", scope, type(exc).__name__)
+        return RateDecision(allowed=fail_open, store_down=True)
+    if not refused:
+        return RateDecision(allowed=True)
+    retry_after = max(math.ceil((window + 1) * limit.seconds - now) for limit, window in refused)
+    return RateDecision(allowed=False, retry_after=max(retry_after, 1))
+
+
+def client_key(request: HttpRequest) -> str:
+    """A keyed hash of the client's address (its /64 network for IPv6); no raw address is kept."""
+    address = request.META.get("REMOTE_ADDR", "") or ""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        normalised = address
+    else:
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        if isinstance(ip, ipaddress.IPv6Address):
+            # One household or phone holds a whole /64.
+            normalised = str(ipaddress.ip_network(f"{ip}/64", strict=False))
+        else:
+            normalised = str(ip)
+    return salted_hmac("isigurt.lib.ratelimit.client", normalised, algorithm="sha256").hexdigest()
