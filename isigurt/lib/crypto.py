@@ -201,3 +201,38 @@ def needs_rotation(token: str) -> bool:
 def reencrypt_text(token: str, *, aad: str) -> str:
     """Decrypt with whichever key made it, encrypt again with the newest."""
     return encrypt_text(decrypt_text(token, aad=aad), aad=aad)
+
+
+# --- whole files (evidence): raw bytes, no base64 -------------------------------------------
+# Layout: b"ISB1" | key id length (1 byte) | key id (ASCII) | nonce (12) | ciphertext || tag.
+_BLOB_MAGIC = b"ISB1"
+
+
+def encrypt_bytes(data: bytes, *, aad: bytes) -> bytes:
+    """Encrypt a file's bytes with the newest key; ``aad`` must be given again to decrypt."""
+    ring = get_keyring()
+    key = ring._keys[ring.newest_id]
+    nonce = os.urandom(NONCE_BYTES)
+    key_id = key.key_id.encode("ascii")
+    return _BLOB_MAGIC + bytes([len(key_id)]) + key_id + nonce + key.aead.encrypt(nonce, data, aad)
+
+
+def decrypt_bytes(blob: bytes, *, aad: bytes) -> bytes:
+    """Decrypt a blob made by ``encrypt_bytes`` with the same ``aad``; else DecryptionError."""
+    if len(blob) < len(_BLOB_MAGIC) + 1 or not blob.startswith(_BLOB_MAGIC):
+        raise DecryptionError("The data is not an encrypted blob.")
+    offset = len(_BLOB_MAGIC)
+    id_length = blob[offset]
+    key_id = blob[offset + 1 : offset + 1 + id_length].decode("ascii", errors="replace")
+    body = blob[offset + 1 + id_length :]
+    if len(body) < NONCE_BYTES + 16:
+        raise DecryptionError("The encrypted blob is too short.")
+    key = get_keyring()._keys.get(key_id)
+    if key is None:
+        raise DecryptionError(
+            f"The data was encrypted with key {key_id!r}, which is not configured."
+        )
+    try:
+        return key.aead.decrypt(body[:NONCE_BYTES], body[NONCE_BYTES:], aad)
+    except InvalidTag:
+        raise DecryptionError("The data could not be decrypted: it was altered or moved.") from None
