@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from functools import partial
 from typing import Any
 
@@ -25,7 +26,12 @@ def notify_helpline(payload: dict[str, Any]) -> None:
     Idempotent: one HelplineNotification per report; a second delivery does nothing. The e-mail
     holds the tracking code and category only, never the reporter's words or contact.
     """
-    report = Report.objects.filter(pk=payload.get("report_id")).first()
+    try:
+        report_id = uuid.UUID(str(payload.get("report_id")))
+    except ValueError:
+        logger.error("reports.received without a valid report id")
+        return
+    report = Report.objects.filter(pk=report_id).first()
     if report is None:
         return
     notification, created = HelplineNotification.objects.get_or_create(report=report)

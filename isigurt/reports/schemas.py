@@ -47,8 +47,8 @@ REPORT_EXAMPLE: dict[str, Any] = {
     "contact_consent": False,
     "language": "en",
 }
-MESSAGE_EXAMPLE = {"body": "Thank you. The comments stopped yesterday."}
-INFORMATION_EXAMPLE = {"text": "I found a second account doing the same: @example_account_2."}
+MESSAGE_EXAMPLE: dict[str, Any] = {"body": "Thank you. The comments stopped yesterday."}
+INFORMATION_EXAMPLE: dict[str, Any] = {"text": "I found a second account doing the same: @example_account_2."}
 
 
 class ReportIn(Schema):

@@ -239,7 +239,7 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> SubmittedReport:
 
 def _new_report(clean: CleanDraft, *, channel: str, flagged: bool) -> tuple[Report, str]:
     secret = _random_symbols(SECRET_GROUPS * SECRET_GROUP_LENGTH)
-    report = Report(
+    values: dict[str, Any] = dict(
         category=clean.category,
         audience=clean.audience,
         channel=channel,
@@ -262,6 +262,7 @@ def _new_report(clean: CleanDraft, *, channel: str, flagged: bool) -> tuple[Repo
         contact_consent=clean.contact_consent,
         flagged=flagged,
     )
+    report = Report(**values)
     for _attempt in range(5):
         code = _random_symbols(TRACKING_CODE_LENGTH)
         if not Report.objects.filter(tracking_code=code).exists():
