@@ -172,6 +172,7 @@ def _relay_to_broker(limit: int, broker_url: str) -> RelayResult:
     from isigurt.celery import app
 
     dispatched = 0
+    queue = getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery")
     with transaction.atomic():
         messages = _due_messages(limit)
         if not messages:
@@ -188,6 +189,7 @@ def _relay_to_broker(limit: int, broker_url: str) -> RelayResult:
                         TASK_NAME,
                         args=[str(message.id)],
                         connection=conn,
+                        queue=queue,
                         retry=False,
                         ignore_result=True,
                     )

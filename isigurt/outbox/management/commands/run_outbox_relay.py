@@ -1,18 +1,14 @@
 """Relay the outbox to Celery (or run it here when no broker is configured)."""
 
 import signal
-import time
+import threading
 from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import DatabaseError, close_old_connections
 
+from isigurt.outbox.relay import relay_forever
 from isigurt.outbox.services import RelayResult, outbox_relay_pending
-
-# After a failed publish: wait interval, 2 x interval ... at most this long, so pending work is
-# dispatched within a minute of the broker's return (R3).
-MAX_BACKOFF = 30.0
 
 
 class Command(BaseCommand):
@@ -24,43 +20,25 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=100, help="Messages per batch.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        interval: float = max(options["interval"], 0.1)
-        limit: int = max(options["limit"], 1)
+        interval = max(float(options["interval"]), 0.05)
+        limit = max(int(options["limit"]), 1)
         if options["once"]:
-            result = outbox_relay_pending(limit=limit)
-            self._summarise(result)
+            self._summarise(outbox_relay_pending(limit=limit))
             return
+        stop = threading.Event()
 
-        stopping = False
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            stop.set()
 
-        def stop(signum: int, frame: FrameType | None) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        failures = 0
-        while not stopping:
-            close_old_connections()
-            try:
-                result = outbox_relay_pending(limit=limit)
-            except DatabaseError as exc:
-                self.stderr.write(f"outbox relay: database unavailable ({type(exc).__name__})")
-                result = RelayResult(broker_down=True)
-            self._summarise(result)
-            if result.broker_down:
-                failures += 1
-                delay = min(interval * 2 ** (failures - 1), MAX_BACKOFF)
-            else:
-                failures = 0
-                delay = 0.0 if result.total >= limit else interval
-            deadline = time.monotonic() + delay
-            while not stopping and time.monotonic() < deadline:
-                time.sleep(min(0.2, delay))
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, on_signal)
+            signal.signal(signal.SIGINT, on_signal)
+        self.stdout.write(f"outbox relay: polling every {interval:g} s")
+        relay_forever(stop=stop, interval=interval, limit=limit, report=self._summarise)
 
     def _summarise(self, result: RelayResult) -> None:
         if result.total or result.broker_down:
             self.stdout.write(
                 f"outbox relay: dispatched={result.dispatched} handled={result.handled} "
-                f"failed={result.failed} broker_down={result.broker_down}"
+                f"failed={result.failed} unavailable={result.broker_down}"
             )
