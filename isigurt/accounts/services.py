@@ -371,17 +371,17 @@ class DemoUser:
 
 
 DEMO_USERS: tuple[DemoUser, ...] = (
-    DemoUser("demo.operator", Role.HELPLINE_OPERATOR, "alo116"),
-    DemoUser("demo.supervisor", Role.HELPLINE_SUPERVISOR, "alo116"),
-    DemoUser("demo.analyst", Role.CONTENT_ANALYST, "alo116"),
-    DemoUser("demo.cpu", Role.INSTITUTION_OFFICER, "cpu"),
-    DemoUser("demo.police", Role.INSTITUTION_OFFICER, "police"),
-    DemoUser("demo.blocking", Role.BLOCKING_OFFICER, "akep"),
-    DemoUser("demo.stats", Role.STATISTICS_VIEWER, "ashmdf"),
-    DemoUser("demo.editor", Role.EDITOR, "crca"),
-    DemoUser("demo.trainer", Role.TRAINER, "crca"),
-    DemoUser("demo.youth", Role.YOUTH_COORDINATOR, "youth"),
-    DemoUser("demo.admin", Role.PLATFORM_ADMIN, "platform"),
+    DemoUser("operator", Role.HELPLINE_OPERATOR, "alo116"),
+    DemoUser("supervisor", Role.HELPLINE_SUPERVISOR, "alo116"),
+    DemoUser("analyst", Role.CONTENT_ANALYST, "alo116"),
+    DemoUser("cpu.tirana", Role.INSTITUTION_OFFICER, "cpu"),
+    DemoUser("police", Role.INSTITUTION_OFFICER, "police"),
+    DemoUser("akep", Role.BLOCKING_OFFICER, "akep"),
+    DemoUser("stats", Role.STATISTICS_VIEWER, "ashmdf"),
+    DemoUser("editor", Role.EDITOR, "crca"),
+    DemoUser("trainer", Role.TRAINER, "crca"),
+    DemoUser("youth.tirana", Role.YOUTH_COORDINATOR, "youth"),
+    DemoUser("admin", Role.PLATFORM_ADMIN, "platform"),
 )
 DEMO_USERNAMES = tuple(demo.username for demo in DEMO_USERS)
 

@@ -102,17 +102,21 @@ def make_staff_client(user: User) -> Client:
 
 @pytest.fixture
 def operator(db: None) -> User:
-    return persona("operator", Role.HELPLINE_OPERATOR, organisation_for("ALO 116", "helpline"))
+    return persona(
+        "persona.operator", Role.HELPLINE_OPERATOR, organisation_for("ALO 116", "helpline")
+    )
 
 
 @pytest.fixture
 def supervisor(db: None) -> User:
-    return persona("supervisor", Role.HELPLINE_SUPERVISOR, organisation_for("ALO 116", "helpline"))
+    return persona(
+        "persona.supervisor", Role.HELPLINE_SUPERVISOR, organisation_for("ALO 116", "helpline")
+    )
 
 
 @pytest.fixture
 def analyst(db: None) -> User:
-    return persona("analyst", Role.CONTENT_ANALYST, organisation_for("ALO 116", "helpline"))
+    return persona("persona.analyst", Role.CONTENT_ANALYST, organisation_for("ALO 116", "helpline"))
 
 
 @pytest.fixture
@@ -120,7 +124,7 @@ def municipality_officer(db: None) -> User:
     cpu = organisation_for(
         "NjMF", OrganisationType.CHILD_PROTECTION_UNIT, municipality_name="Tiranë"
     )
-    return persona("cpu.tirana", Role.INSTITUTION_OFFICER, cpu)
+    return persona("persona.cpu.tirana", Role.INSTITUTION_OFFICER, cpu)
 
 
 @pytest.fixture
@@ -128,20 +132,22 @@ def outsider(db: None) -> User:
     cpu = organisation_for(
         "NjMF", OrganisationType.CHILD_PROTECTION_UNIT, municipality_name="Durrës"
     )
-    return persona("cpu.durres", Role.INSTITUTION_OFFICER, cpu)
+    return persona("persona.cpu.durres", Role.INSTITUTION_OFFICER, cpu)
 
 
 @pytest.fixture
 def police_officer(db: None) -> User:
     return persona(
-        "police", Role.INSTITUTION_OFFICER, organisation_for("Policia", OrganisationType.POLICE)
+        "persona.police",
+        Role.INSTITUTION_OFFICER,
+        organisation_for("Policia", OrganisationType.POLICE),
     )
 
 
 @pytest.fixture
 def blocking_officer(db: None) -> User:
     return persona(
-        "blocking",
+        "persona.blocking",
         Role.BLOCKING_OFFICER,
         organisation_for("AKEP", OrganisationType.TELECOM_REGULATOR),
     )
@@ -150,7 +156,7 @@ def blocking_officer(db: None) -> User:
 @pytest.fixture
 def stats_viewer(db: None) -> User:
     return persona(
-        "stats",
+        "persona.stats",
         Role.STATISTICS_VIEWER,
         organisation_for("ASHMDF", OrganisationType.CHILD_RIGHTS_AGENCY),
     )
@@ -159,7 +165,7 @@ def stats_viewer(db: None) -> User:
 @pytest.fixture
 def platform_admin(db: None) -> User:
     return persona(
-        "platform.admin",
+        "persona.platform.admin",
         Role.PLATFORM_ADMIN,
         organisation_for("I Sigurt", OrganisationType.PLATFORM),
     )

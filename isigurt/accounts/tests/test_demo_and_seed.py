@@ -51,7 +51,7 @@ def test_a_newcomer_signs_in_as_a_demo_role_with_what_the_login_page_shows():
     demo_seed()
     client = Client()
     rows = Client().get(reverse("accounts:login")).context["demo_logins"]
-    analyst = next(row for row in rows if row.username == "demo.analyst")
+    analyst = next(row for row in rows if row.username == "analyst")
     client.post(
         reverse("accounts:login"), {"username": analyst.username, "password": analyst.password}
     )
@@ -60,7 +60,7 @@ def test_a_newcomer_signs_in_as_a_demo_role_with_what_the_login_page_shows():
     assert client.get(reverse("accounts:home")).status_code == 200
     # The page then offers the next code, never the one just used.
     again = Client().get(reverse("accounts:login")).context["demo_logins"]
-    assert next(row for row in again if row.username == "demo.analyst").code != analyst.code
+    assert next(row for row in again if row.username == "analyst").code != analyst.code
 
 
 @override_settings(DEMO_MODE=False)
@@ -93,7 +93,7 @@ def test_seed_demo_creates_every_organisation_and_one_user_per_role():
         assert user.organisation_id is not None
         assert user.check_password(DEMO_PASSWORD)
         assert TOTPDevice.objects.filter(user=user, confirmed=True).count() == 1
-    tirana_cpu = User.objects.get(username="demo.cpu").organisation
+    tirana_cpu = User.objects.get(username="cpu.tirana").organisation
     assert tirana_cpu.kind == OrganisationType.CHILD_PROTECTION_UNIT
     assert tirana_cpu.municipality.name == "Tiranë"
 
