@@ -26,6 +26,7 @@ import json
 import logging
 import re
 import secrets
+import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -527,7 +528,11 @@ def evidence_open_for_staff(*, user: Any, evidence_id: Any) -> tuple[bytes, str]
 
     if not is_helpline_user(user):
         raise Http404
-    evidence = Evidence.objects.filter(pk=evidence_id, stored=True).first()
+    try:
+        pk = uuid.UUID(str(evidence_id))
+    except ValueError:
+        raise Http404 from None
+    evidence = Evidence.objects.filter(pk=pk, stored=True).first()
     if evidence is None:
         raise Http404
     data = storage.evidence_read(name=evidence.storage_name, aad=_evidence_aad(evidence))
