@@ -1,0 +1,101 @@
+"""Writing entries: who did what to which object, when and from where; chained; never values."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.test import RequestFactory
+
+from isigurt.accounts.models import User
+from isigurt.audit.models import GENESIS_HASH, AuditChainHead, AuditEntry
+from isigurt.audit.services import audit_read, audit_record
+from isigurt.audit.tests.helpers import make_entries
+
+
+def test_it_records_who_did_what_to_which_object_when_and_from_where(operator):
+    request = RequestFactory().get("/", REMOTE_ADDR="203.0.113.9")
+    entry = audit_record(
+        actor=operator,
+        action="user.update",
+        target=operator,
+        fields=["email", "is_active"],
+        request=request,
+    )
+    stored = AuditEntry.objects.get(seq=entry.seq)
+    assert stored.actor_id == operator.pk
+    assert stored.actor_label == operator.get_username()
+    assert stored.organisation_id == operator.organisation_id
+    assert stored.action == "user.update"
+    assert (stored.object_type, stored.object_id) == ("accounts.user", str(operator.pk))
+    assert stored.fields == ["email", "is_active"]
+    assert stored.ip == "203.0.113.9"
+    assert stored.created_at is not None
+
+
+def test_audit_read_records_a_read_of_the_target(operator, supervisor):
+    entry = audit_read(actor=supervisor, target=operator, fields=["username"])
+    assert entry.action == "user.read"
+    assert entry.object_id == str(operator.pk)
+
+
+def test_each_entry_links_to_the_one_before_and_moves_the_head(db):
+    first, second, third = make_entries(3)
+    assert [first.seq, second.seq, third.seq] == [1, 2, 3]
+    assert first.prev_hash == GENESIS_HASH
+    assert second.prev_hash == first.entry_hash
+    assert third.prev_hash == second.entry_hash
+    assert all(e.entry_hash == e.compute_hash() for e in AuditEntry.objects.all())
+    head = AuditChainHead.objects.get()
+    assert (head.seq, head.entry_hash) == (3, third.entry_hash)
+
+
+def test_an_anonymous_actor_is_recorded_without_identity(db):
+    from django.contrib.auth.models import AnonymousUser
+
+    entry = audit_record(actor=AnonymousUser(), action="login.failure")
+    assert (entry.actor_id, entry.actor_label, entry.organisation_id) == (None, "", None)
+
+
+@pytest.mark.parametrize(
+    "fields", [["Besa Hoxha"], ["0691234567"], ["someone@example.org"], [""], [42]]
+)
+def test_it_refuses_values_in_place_of_field_names(db, fields):
+    with pytest.raises(ValueError, match="field names only") as caught:
+        audit_record(actor=None, action="report.update", fields=fields)
+    assert str(fields[0]) not in str(caught.value) or fields[0] == ""
+    assert AuditEntry.objects.count() == 0
+
+
+@pytest.mark.parametrize("action", ["read", "Report.Read", "report read", "report.", ""])
+def test_it_refuses_malformed_actions(db, action):
+    with pytest.raises(ValueError):
+        audit_record(actor=None, action=action)
+
+
+def test_deleting_a_user_leaves_their_entries_and_the_chain_intact(operator):
+    from isigurt.audit.selectors import verify_audit_chain
+
+    entry = audit_record(actor=operator, action="case.update")
+    operator.role_grants.all().delete()
+    User.objects.filter(pk=operator.pk).delete()
+    stored = AuditEntry.objects.get(seq=entry.seq)
+    assert (stored.actor_id, stored.actor_label) == (entry.actor_id, operator.get_username())
+    assert verify_audit_chain().ok
+
+
+def _read_user_for(viewer, user_id):
+    """A caller in the shape every sensitive read takes: read, audit, then return."""
+    with transaction.atomic():
+        user = User.objects.get(pk=user_id)
+        audit_read(actor=viewer, target=user, fields=["email"])
+    return user
+
+
+def test_if_the_audit_write_fails_the_data_is_not_returned(operator, supervisor):
+    assert _read_user_for(supervisor, operator.pk) == operator  # it works when the log does
+    returned = []
+    with pytest.raises(DatabaseError), transaction.atomic():
+        with connection.cursor() as cursor:  # a real failure: the table is gone
+            cursor.execute("ALTER TABLE audit_auditentry RENAME TO audit_auditentry_gone")
+        returned.append(_read_user_for(supervisor, operator.pk))
+    assert returned == []
+    assert AuditEntry.objects.count() == 1
+    assert AuditChainHead.objects.get().seq == 1  # the head did not move either
