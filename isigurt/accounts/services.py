@@ -7,9 +7,9 @@ page and staff API call needs the verified session (see middleware.py, api/auth.
 
 Failed passwords and failed codes share one counter per (username, address): five
 failures within LOGIN_LOCKOUT_PERIOD lock that pair until the period has passed
-since the last failure (never permanently). Independently, at most
-LOGIN_RATE_LIMIT attempts per username per minute are looked at (S13). Both are kept
-in the database; if it cannot be read, the login fails closed.
+since the last failure (never permanently); they are kept in the database. Independently,
+at most 5 password attempts per username per minute are looked at (S13), counted by the
+shared limiter in isigurt.lib.ratelimit. If either store fails, the login fails closed.
 """
 
 from __future__ import annotations
@@ -40,9 +40,9 @@ from isigurt.accounts.models import (
     User,
 )
 from isigurt.geography.models import County, Municipality
+from isigurt.lib.ratelimit import LOGIN_LIMITS, rate_limit_check
 
-LOGIN_RATE_LIMIT = 5
-LOGIN_RATE_WINDOW = timedelta(minutes=1)
+UNAVAILABLE_RETRY_AFTER = 30
 # Attempts older than this are of no use to either limit.
 LOGIN_ATTEMPT_KEEP = timedelta(days=1)
 
@@ -54,13 +54,14 @@ class LoginOutcome(enum.Enum):
     INVALID = "invalid"
     LOCKED = "locked"
     RATE_LIMITED = "rate_limited"
+    UNAVAILABLE = "unavailable"  # the rate limiter's store is down: fail closed
 
 
 @dataclass(frozen=True)
 class LoginResult:
     outcome: LoginOutcome
     user: User | None = None
-    retry_after: int = 0  # seconds, for LOCKED and RATE_LIMITED
+    retry_after: int = 0  # seconds, for LOCKED, RATE_LIMITED and UNAVAILABLE
 
     @property
     def ok(self) -> bool:
@@ -100,7 +101,7 @@ def _retry_after(oldest: datetime, period: timedelta, now: datetime) -> int:
 
 
 def login_gate(*, username: str, address: str, now: datetime | None = None) -> LoginResult:
-    """Whether a login attempt for this username from this address may be looked at.
+    """Whether this (username, address) pair is locked (S5).
 
     Says nothing about whether the username exists. A database error propagates: the
     caller gets no answer and no session (fail closed).
@@ -118,17 +119,6 @@ def login_gate(*, username: str, address: str, now: datetime | None = None) -> L
     if len(failures) >= _lockout_failures():
         # Locked until the period has passed since the latest failure.
         return LoginResult(LoginOutcome.LOCKED, retry_after=_retry_after(failures[0], period, now))
-    recent = list(
-        LoginAttempt.objects.filter(
-            username_key=user_key, kind=LoginAttempt.Kind.PASSWORD, at__gt=now - LOGIN_RATE_WINDOW
-        )
-        .order_by("-at")
-        .values_list("at", flat=True)[:LOGIN_RATE_LIMIT]
-    )
-    if len(recent) >= LOGIN_RATE_LIMIT:
-        return LoginResult(
-            LoginOutcome.RATE_LIMITED, retry_after=_retry_after(recent[-1], LOGIN_RATE_WINDOW, now)
-        )
     return LoginResult(LoginOutcome.OK)
 
 
@@ -166,6 +156,13 @@ def login_password_check(*, request: HttpRequest, username: str, password: str) 
     gate = login_gate(username=username, address=address)
     if not gate.ok:
         return gate
+    limited = rate_limit_check(
+        scope="login", key=_username_key(username), limits=LOGIN_LIMITS, fail_open=False
+    )
+    if limited.store_down:
+        return LoginResult(LoginOutcome.UNAVAILABLE, retry_after=UNAVAILABLE_RETRY_AFTER)
+    if not limited.allowed:
+        return LoginResult(LoginOutcome.RATE_LIMITED, retry_after=limited.retry_after)
     user = authenticate(request, username=username, password=password)
     login_attempt_record(
         username=username,

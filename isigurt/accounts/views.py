@@ -79,6 +79,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
             return redirect("accounts:verify")
         if result.outcome is LoginOutcome.INVALID:
             error = _("The username or the password is not right.")
+        elif result.outcome is LoginOutcome.UNAVAILABLE:
+            error = _("Signing in is briefly unavailable. Please try again in a moment.")
+            status, retry_after = 503, result.retry_after
         else:
             error = _too_many_message(result)
             status, retry_after = 429, result.retry_after
@@ -89,7 +92,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         "demo_logins": selectors.demo_logins(),
     }
     response = render(request, "accounts/login.html", context, status=status)
-    if status == 429:
+    if retry_after:
         response["Retry-After"] = str(retry_after)
     return response
 

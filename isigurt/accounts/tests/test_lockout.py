@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import OperationalError, connection
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -28,10 +29,13 @@ def attempt(username: str, password: str, address: str = "127.0.0.1", client: Cl
     )
 
 
-def age_attempts(by: timedelta) -> None:
-    """Move every recorded attempt into the past, as if that much time had gone by."""
+def time_passes(by: timedelta) -> None:
+    """As if that much time had gone by: recorded attempts move into the past, and once a
+    minute has gone the rate limiter's per-minute counters (in the cache) have expired."""
     for row in LoginAttempt.objects.all():
         LoginAttempt.objects.filter(pk=row.pk).update(at=row.at - by)
+    if by >= timedelta(minutes=1):
+        cache.clear()
 
 
 def fail_times(username: str, times: int = LOGIN_FAILURES, address: str = "127.0.0.1") -> None:
@@ -65,7 +69,7 @@ def test_it_locks_a_username_and_address_after_five_failures(operator):
 
 def test_it_keeps_the_lock_after_the_rate_limit_minute_has_passed(operator):
     fail_times(operator.username)
-    age_attempts(timedelta(minutes=2))
+    time_passes(timedelta(minutes=2))
     client = Client()
     assert attempt(operator.username, PERSONA_PASSWORD, client=client).status_code == 429
     assert not signed_in(client)
@@ -73,7 +77,7 @@ def test_it_keeps_the_lock_after_the_rate_limit_minute_has_passed(operator):
 
 def test_it_lifts_the_lock_after_fifteen_minutes(operator):
     fail_times(operator.username)
-    age_attempts(timedelta(minutes=15, seconds=1))
+    time_passes(timedelta(minutes=15, seconds=1))
     client = Client()
     response = attempt(operator.username, PERSONA_PASSWORD, client=client)
     assert response.status_code == 302
@@ -82,17 +86,17 @@ def test_it_lifts_the_lock_after_fifteen_minutes(operator):
 
 def test_it_does_not_extend_the_lock_with_attempts_made_while_locked(operator):
     fail_times(operator.username)
-    age_attempts(timedelta(minutes=10))
+    time_passes(timedelta(minutes=10))
     for _ in range(3):
         assert attempt(operator.username, "wrong-password-123").status_code == 429
-    age_attempts(timedelta(minutes=5, seconds=1))
+    time_passes(timedelta(minutes=5, seconds=1))
     client = Client()
     assert attempt(operator.username, PERSONA_PASSWORD, client=client).status_code == 302
 
 
 def test_it_locks_only_that_address(operator):
     fail_times(operator.username)
-    age_attempts(timedelta(minutes=2))  # past the per-username minute
+    time_passes(timedelta(minutes=2))  # past the per-username minute
     client = Client()
     response = attempt(operator.username, PERSONA_PASSWORD, OTHER_ADDRESS, client=client)
     assert response.status_code == 302
@@ -137,6 +141,7 @@ def test_it_takes_about_as_long_for_an_unknown_username_as_for_a_wrong_password(
     assert 1 / 3 < unknown / real < 3
 
 
+@override_settings(RATE_LIMIT_ENABLED=True)
 def test_it_limits_a_username_to_five_attempts_a_minute_from_any_address(operator):
     for n in range(5):
         attempt(operator.username, "wrong-password-123", f"192.0.2.{n + 1}")
@@ -145,7 +150,7 @@ def test_it_limits_a_username_to_five_attempts_a_minute_from_any_address(operato
     assert response.status_code == 429
     assert response.has_header("Retry-After")
     assert not signed_in(client)
-    age_attempts(timedelta(seconds=61))
+    time_passes(timedelta(seconds=61))
     assert attempt(operator.username, PERSONA_PASSWORD, "192.0.2.99").status_code == 302
 
 
@@ -162,7 +167,7 @@ def test_it_counts_wrong_codes_and_ends_the_session_at_the_fifth(operator):
     assert response["Location"] == reverse("accounts:login")
     assert not signed_in(client)
     # The pair is now locked: the right password does not start a new session.
-    age_attempts(timedelta(minutes=2))
+    time_passes(timedelta(minutes=2))
     again = Client()
     assert attempt(operator.username, PERSONA_PASSWORD, client=again).status_code == 429
     assert not signed_in(again)
@@ -176,7 +181,7 @@ def test_it_does_not_reset_wrong_codes_when_the_password_is_entered_again(operat
         assert attempt(operator.username, PERSONA_PASSWORD, client=client).status_code == 302
         client.post(reverse("accounts:verify"), {"code": wrong})
         client.post(reverse("accounts:verify"), {"code": wrong})
-        age_attempts(timedelta(seconds=61))
+        time_passes(timedelta(seconds=61))
     client = Client()
     assert attempt(operator.username, PERSONA_PASSWORD, client=client).status_code == 302
     response = client.post(reverse("accounts:verify"), {"code": wrong})
@@ -187,7 +192,7 @@ def test_it_does_not_reset_wrong_codes_when_the_password_is_entered_again(operat
 def test_it_clears_the_failures_after_a_complete_login(operator):
     device = totp_device_for(operator)
     fail_times(operator.username, LOGIN_FAILURES - 1)
-    age_attempts(timedelta(seconds=61))
+    time_passes(timedelta(seconds=61))
     client = Client()
     attempt(operator.username, PERSONA_PASSWORD, client=client)
     client.post(reverse("accounts:verify"), {"code": totp_code_for(device)})
@@ -216,3 +221,23 @@ def test_it_stays_closed_when_the_attempt_store_fails(operator):
     assert not signed_in(client)
     operator.refresh_from_db()
     assert operator.last_login is None
+
+
+@override_settings(
+    RATE_LIMIT_ENABLED=True,
+    CACHES={
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Nothing listens on the discard port of this machine's loopback.
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    },
+)
+def test_it_stays_closed_when_the_rate_limit_store_is_down(operator):
+    client = Client()
+    response = attempt(operator.username, PERSONA_PASSWORD, client=client)
+    assert response.status_code == 503
+    assert response.has_header("Retry-After")
+    assert "briefly unavailable" in response.content.decode()
+    assert not signed_in(client)
