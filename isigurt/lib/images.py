@@ -205,7 +205,8 @@ def _encode(image: Image.Image, source_format: str) -> tuple[bytes, str]:
         options = {"format": "JPEG", "quality": JPEG_QUALITY, "optimize": True}
         mime = "image/jpeg"
     else:
-        options = {"format": "PNG", "optimize": False, "compress_level": 6}
+        # Level 3: about as small as 6 for screenshots, three times faster on photos.
+        options = {"format": "PNG", "compress_level": 3}
         mime = "image/png"
     image.save(out, **options)
     return out.getvalue(), mime

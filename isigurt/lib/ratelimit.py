@@ -22,6 +22,8 @@ from django.utils.crypto import salted_hmac
 
 logger = logging.getLogger(__name__)
 
+_clock = time.time  # replaced in tests to cross window boundaries
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -54,7 +56,7 @@ def rate_limit_check(
     """
     if not settings.RATE_LIMIT_ENABLED or not limits:
         return RateDecision(allowed=True)
-    now = time.time()
+    now = _clock()
     windows = [(limit, int(now // limit.seconds)) for limit in limits]
     keys = [_cache_key(scope, key, limit, window) for limit, window in windows]
     try:
