@@ -21,7 +21,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from ninja import File, Header, Router
+from ninja import File, Header, Router, Status
 from ninja.files import UploadedFile
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
@@ -353,7 +353,7 @@ def report_message(
         services.report_message_post(report=report, body=payload.body)
     except services.ReportInvalid as exc:
         raise _invalid(exc.errors) from None
-    return 201, {"detail": _("Your message was sent."), "errors": []}
+    return Status(201, {"detail": _("Your message was sent."), "errors": []})
 
 
 @router.post(
@@ -374,7 +374,7 @@ def report_information(
         services.report_add_information(report=report, text=payload.text)
     except services.ReportInvalid as exc:
         raise _invalid({"text": exc.errors.get("body", [])}) from None
-    return 201, {"detail": _("Thank you. We added this to your report."), "errors": []}
+    return Status(201, {"detail": _("Thank you. We added this to your report."), "errors": []})
 
 
 @router.post(
@@ -408,14 +408,17 @@ def report_evidence(
         raise ApiProblem(status, str(exc.message), {"file": [str(exc.message)]}) from None
     except services.EvidenceRefused as exc:
         raise ApiProblem(422, exc.message, {"file": [exc.message]}) from None
-    return 201, {
-        "id": str(evidence.id),
-        "stored": evidence.stored,
-        "sha256": evidence.sha256,
-        "width": evidence.width,
-        "height": evidence.height,
-        "mime": evidence.mime,
-    }
+    return Status(
+        201,
+        {
+            "id": str(evidence.id),
+            "stored": evidence.stored,
+            "sha256": evidence.sha256,
+            "width": evidence.width,
+            "height": evidence.height,
+            "mime": evidence.mime,
+        },
+    )
 
 
 __all__ = ["ApiProblem", "parse_json", "router"]
