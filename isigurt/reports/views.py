@@ -1,20 +1,631 @@
-"""Placeholder report views; replaced by the report form and tracking pages."""
+"""Public report pages: the two-step report form, the one-time confirmation, tracking.
 
+Thin views: parse with a form, check with the backend's services, store, redirect (POST →
+redirect → GET). Everything works without JavaScript; scripts only add inline checks, keep what
+is typed in the tab's sessionStorage, and filter municipalities by county.
+
+What lives in the session, and for how long:
+- ``report_step1``: audience, category and "child in danger" between step 1 and step 2.
+- ``report_done``: the tracking code and secret, until the confirmation page shows them once.
+- ``tracked_report``: the id of the report opened with code and secret; ends with the session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib.staticfiles import finders
+from django.core.files.uploadedfile import UploadedFile
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from isigurt.lib.images import MAX_UPLOAD_BYTES, ImageRejected, sanitise_image
+from isigurt.lib.ratelimit import INTAKE_LIMITS, Limit, client_key, rate_limit_check
+from isigurt.reports.categories import advice_for, category_label, category_specs
+from isigurt.reports.forms import (
+    AUDIENCE_CHOICES,
+    MAX_EVIDENCE_FILES,
+    YES_NO,
+    AudienceForm,
+    InformationForm,
+    MessageForm,
+    ReportForm,
+    StartForm,
+    TrackForm,
+)
+from isigurt.reports.models import Audience, Channel, Report
+from isigurt.reports.selectors import report_public_status
+from isigurt.reports.services import (
+    EvidenceRefused,
+    IdempotencyConflict,
+    IdempotencyInProgress,
+    ReportInvalid,
+    evidence_attach,
+    report_add_information,
+    report_message_post,
+    report_open,
+    report_submit,
+    report_validate,
+)
+
+logger = logging.getLogger(__name__)
+
+STEP1_KEY = "report_step1"
+DONE_KEY = "report_done"
+TRACKED_KEY = "tracked_report"
+TRACK_LIMITS = (Limit(10, 60), Limit(50, 60 * 60))
 
 
+def _language() -> str:
+    return "en" if (get_language() or "sq").startswith("en") else "sq"
+
+
+def _spec(category: str, audience: str) -> dict[str, Any] | None:
+    for spec in category_specs(audience):
+        if spec["category"] == category:
+            return spec
+    return None
+
+
+def _no_store(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    request.no_store = True  # type: ignore[attr-defined]
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- step 1 --------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_not_required
 def report_start(request: HttpRequest) -> HttpResponse:
-    return render(request, "base.html")
+    """Who is telling us (a link per audience), then what happened and is a child in danger."""
+    audience = request.POST.get("audience") or request.GET.get("audience") or ""
+    if audience not in Audience.values:
+        chooser = AudienceForm(request.GET) if "audience" in request.GET else AudienceForm()
+        return render(request, "reports/start_audience.html", {"form": chooser})
+    if request.method == "POST":
+        form = StartForm(request.POST, audience=audience)
+        if form.is_valid():
+            request.session[STEP1_KEY] = {
+                "audience": audience,
+                "category": form.cleaned_data["category"],
+                "child_in_danger": form.cleaned_data["child_in_danger"] == "yes",
+            }
+            return redirect("reports:form")
+    else:
+        initial: dict[str, Any] = {}
+        previous = request.session.get(STEP1_KEY)
+        if previous and previous.get("audience") == audience:
+            initial = {
+                "category": previous["category"],
+                "child_in_danger": "yes" if previous["child_in_danger"] else "no",
+            }
+        form = StartForm(initial=initial, audience=audience)
+    return render(
+        request,
+        "reports/start.html",
+        {"form": form, "audience": audience, "specs": form.specs},
+    )
 
 
+# --- step 2 --------------------------------------------------------------------------------
+
+
+def _evidence_errors(files: list[UploadedFile]) -> list[str]:
+    """Check the pictures before anything is stored, so a bad one loses nothing else."""
+    problems: list[str] = []
+    if len(files) > MAX_EVIDENCE_FILES:
+        problems.append(
+            _("You can add at most %(limit)d pictures.") % {"limit": MAX_EVIDENCE_FILES}
+        )
+        return problems
+    for number, upload in enumerate(files, start=1):
+        if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+            problems.append(
+                _("Picture %(number)d is too big: the limit is %(size)d MB.")
+                % {"number": number, "size": MAX_UPLOAD_BYTES // (1024 * 1024)}
+            )
+            continue
+        try:
+            sanitise_image(upload.read())
+        except ImageRejected as exc:
+            problems.append(
+                _("Picture %(number)d: %(problem)s") % {"number": number, "problem": exc.message}
+            )
+        finally:
+            upload.seek(0)
+    if problems:
+        problems.append(_("Please choose the pictures again: for your safety we do not keep them."))
+    return problems
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_not_required
+def report_form(request: HttpRequest) -> HttpResponse:
+    """Only the questions that fit the category; server-side checks; every value kept."""
+    step1 = request.session.get(STEP1_KEY)
+    spec = _spec(step1["category"], step1["audience"]) if step1 else None
+    if not step1 or spec is None:
+        return redirect("reports:start")
+    audience, category = step1["audience"], step1["category"]
+    status = 200
+    evidence_problems: list[str] = []
+    if request.method == "POST":
+        form = ReportForm(request.POST, spec=spec, audience=audience)
+        files = request.FILES.getlist("evidence") if form.evidence_allowed else []
+        if form.is_valid():
+            draft = form.draft(
+                category=category,
+                audience=audience,
+                child_in_danger=bool(step1["child_in_danger"]),
+                language=_language(),
+            )
+            form.add_report_errors(report_validate(draft=draft))
+            evidence_problems = _evidence_errors(files)
+            if form.is_valid() and not evidence_problems:
+                decision = rate_limit_check(
+                    scope="report", key=client_key(request), limits=INTAKE_LIMITS, fail_open=True
+                )
+                if not decision.allowed:
+                    form.add_error(
+                        None,
+                        _(
+                            "Too many reports were sent from this connection. Please try again"
+                            " in %(minutes)d minutes, or call ALO 116 111 now."
+                        )
+                        % {"minutes": max(1, (decision.retry_after + 59) // 60)},
+                    )
+                    response = render(
+                        request,
+                        "reports/form.html",
+                        _form_context(form, spec, step1, evidence_problems),
+                        status=429,
+                    )
+                    response["Retry-After"] = str(decision.retry_after)
+                    return response
+                key = form.cleaned_data.get("form_key") or None
+                try:
+                    submitted = report_submit(
+                        draft=draft,
+                        channel=Channel.WEB,
+                        idempotency_key=f"web:{key}" if key else None,
+                        flagged=decision.store_down,
+                    )
+                except ReportInvalid as exc:
+                    form.add_report_errors(exc.errors)
+                except IdempotencyInProgress:
+                    form.add_error(
+                        None,
+                        _("We are still saving your report. Wait a moment, then press Send again."),
+                    )
+                except IdempotencyConflict:
+                    _renew_form_key(form)
+                    form.add_error(
+                        None,
+                        _(
+                            "This form was already sent once. If you want to send another"
+                            " report, check your answers and press Send again."
+                        ),
+                    )
+                else:
+                    attach_failed = 0
+                    if not submitted.replayed:
+                        for upload in files:
+                            try:
+                                evidence_attach(
+                                    report=submitted.report, data=upload.read(), filename=""
+                                )
+                            except (ImageRejected, EvidenceRefused):
+                                attach_failed += 1
+                    if not submitted.replayed or DONE_KEY not in request.session:
+                        request.session[DONE_KEY] = {
+                            "tracking_code": submitted.tracking_code,
+                            "secret": submitted.secret,
+                            "category": category,
+                            "audience": audience,
+                            "attach_failed": attach_failed,
+                            "child_in_danger": bool(step1["child_in_danger"]),
+                        }
+                    request.session.pop(STEP1_KEY, None)
+                    return redirect("reports:done")
+        status = 200
+    else:
+        form = ReportForm(initial={"form_key": uuid.uuid4().hex}, spec=spec, audience=audience)
+    return render(
+        request,
+        "reports/form.html",
+        _form_context(form, spec, step1, evidence_problems),
+        status=status,
+    )
+
+
+def _renew_form_key(form: ReportForm) -> None:
+    data = QueryDict(mutable=True)
+    data.update(form.data)
+    data["form_key"] = uuid.uuid4().hex
+    form.data = data
+
+
+def _form_context(
+    form: ReportForm, spec: dict[str, Any], step1: dict[str, Any], evidence_problems: list[str]
+) -> dict[str, Any]:
+    if form.is_bound and not form.data.get("form_key"):
+        _renew_form_key(form)
+    return {
+        "form": form,
+        "spec": spec,
+        "audience": step1["audience"],
+        "child_in_danger": bool(step1["child_in_danger"]),
+        "evidence_problems": evidence_problems,
+        "max_files": MAX_EVIDENCE_FILES,
+        "has_errors": bool(form.errors or evidence_problems),
+    }
+
+
+@never_cache
+@require_safe
+@login_not_required
+def report_done(request: HttpRequest) -> HttpResponse:
+    """The tracking code and secret, shown once; then only the advice remains."""
+    done = request.session.pop(DONE_KEY, None)
+    context: dict[str, Any] = {"done": done}
+    if done:
+        context["advice"] = advice_for(done["category"], done["audience"])
+        context["category_label"] = category_label(done["category"], done["audience"])
+    response = render(request, "reports/done.html", context)
+    return _no_store(request, response)
+
+
+# --- tracking ------------------------------------------------------------------------------
+
+
+def _tracked(request: HttpRequest) -> Report | None:
+    """The report this session opened with its code and secret (the session is the proof)."""
+    report_id = request.session.get(TRACKED_KEY)
+    if not report_id:
+        return None
+    report = Report.objects.filter(pk=report_id).first()
+    if report is None:
+        request.session.pop(TRACKED_KEY, None)
+    return report
+
+
+def _track_page(
+    request: HttpRequest,
+    *,
+    report: Report | None,
+    status: int = 200,
+    **forms_: Any,
+) -> HttpResponse:
+    context: dict[str, Any] = {"report": report}
+    if report is None:
+        context["track_form"] = forms_.get("track_form") or TrackForm()
+    else:
+        context["status"] = report_public_status(report=report)
+        context["message_form"] = forms_.get("message_form") or MessageForm()
+        context["information_form"] = forms_.get("information_form") or InformationForm()
+        context["evidence_allowed"] = any(
+            spec["category"] == report.category and spec["evidence_allowed"]
+            for spec in category_specs(report.audience)
+        )
+        context["evidence_problems"] = forms_.get("evidence_problems") or []
+        context["max_files"] = MAX_EVIDENCE_FILES
+    response = render(request, "reports/track.html", context, status=status)
+    return _no_store(request, response)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_not_required
 def track(request: HttpRequest) -> HttpResponse:
-    return render(request, "base.html")
+    """Code and secret in a POST body (never the URL); then the status and the thread."""
+    if request.method != "POST":
+        return _track_page(request, report=_tracked(request))
+    form = TrackForm(request.POST)
+    if not form.is_valid():
+        return _track_page(request, report=None, track_form=form)
+    decision = rate_limit_check(
+        scope="track", key=client_key(request), limits=TRACK_LIMITS, fail_open=False
+    )
+    if not decision.allowed:
+        if decision.store_down:
+            form.add_error(
+                None,
+                _(
+                    "We cannot check tracking codes right now. Please try again in a few"
+                    " minutes, or call ALO 116 111."
+                ),
+            )
+            response = _track_page(request, report=None, status=503, track_form=form)
+            response["Retry-After"] = "60"
+            return response
+        form.add_error(
+            None,
+            _("Too many tries. Please wait %(minutes)d minutes and try again.")
+            % {"minutes": max(1, (decision.retry_after + 59) // 60)},
+        )
+        response = _track_page(request, report=None, status=429, track_form=form)
+        response["Retry-After"] = str(decision.retry_after)
+        return response
+    report = report_open(
+        tracking_code=form.cleaned_data["tracking_code"], secret=form.cleaned_data["secret"]
+    )
+    if report is None:
+        form.add_error(
+            None,
+            _(
+                "We could not open a report with this code and secret. Check both and try"
+                " again: letters and numbers, dashes do not matter."
+            ),
+        )
+        return _track_page(request, report=None, track_form=form)
+    request.session.cycle_key()
+    request.session[TRACKED_KEY] = str(report.pk)
+    return redirect("reports:track")
 
 
+def _tracked_or_redirect(request: HttpRequest) -> Report | HttpResponse:
+    report = _tracked(request)
+    if report is None:
+        messages.info(request, _("Please enter your tracking code and secret again."))
+        return redirect("reports:track")
+    return report
+
+
+@require_POST
 @login_not_required
-def app_shell(request: HttpRequest) -> HttpResponse:
-    return render(request, "base.html")
+def track_message(request: HttpRequest) -> HttpResponse:
+    report = _tracked_or_redirect(request)
+    if isinstance(report, HttpResponse):
+        return report
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            report_message_post(report=report, body=form.cleaned_data["body"], actor=None)
+        except ReportInvalid as exc:
+            for problem in exc.errors.get("body", []):
+                form.add_error("body", problem)
+        else:
+            messages.success(request, _("Your message was sent to the helpline."))
+            return redirect("reports:track")
+    return _track_page(request, report=report, message_form=form)
+
+
+@require_POST
+@login_not_required
+def track_information(request: HttpRequest) -> HttpResponse:
+    report = _tracked_or_redirect(request)
+    if isinstance(report, HttpResponse):
+        return report
+    form = InformationForm(request.POST)
+    if form.is_valid():
+        try:
+            report_add_information(report=report, text=form.cleaned_data["text"])
+        except ReportInvalid as exc:
+            for problems in exc.errors.values():
+                for problem in problems:
+                    form.add_error("text", problem)
+        else:
+            messages.success(request, _("Thank you. The information was added to your report."))
+            return redirect("reports:track")
+    return _track_page(request, report=report, information_form=form)
+
+
+@require_POST
+@login_not_required
+def track_evidence(request: HttpRequest) -> HttpResponse:
+    report = _tracked_or_redirect(request)
+    if isinstance(report, HttpResponse):
+        return report
+    files = request.FILES.getlist("evidence")
+    problems = _evidence_errors(files) if files else [_("Choose a picture first.")]
+    if not problems:
+        added = 0
+        for upload in files:
+            try:
+                evidence_attach(report=report, data=upload.read(), filename="")
+            except ImageRejected as exc:
+                problems.append(exc.message)
+            except EvidenceRefused as exc:
+                problems.append(exc.message)
+                break
+            else:
+                added += 1
+        if not problems:
+            messages.success(request, _("Thank you. The pictures were added to your report."))
+            return redirect("reports:track")
+    return _track_page(request, report=report, evidence_problems=problems)
+
+
+@require_POST
+@login_not_required
+def track_leave(request: HttpRequest) -> HttpResponse:
+    """Forget the opened report in this browser (for a shared phone or computer)."""
+    request.session.pop(TRACKED_KEY, None)
+    messages.info(
+        request, _("The report is closed on this device. Your code and secret still work.")
+    )
+    return redirect("reports:track")
+
+
+# --- the "I SIGURT" phone app (a PWA under /app/) ------------------------------------------
+
+APP_LANGUAGES = ("sq", "en")
+APP_AUDIENCES = tuple(Audience.values)
+
+
+def _app_language(lang: str) -> str:
+    if lang not in APP_LANGUAGES:
+        raise Http404
+    return lang
+
+
+@require_safe
+@login_not_required
+def app_shell(request: HttpRequest, lang: str = "sq") -> HttpResponse:
+    """The app's one page: the report form is built by app.js from the categories JSON."""
+    language = _app_language(lang)
+    with translation.override(language):
+        form = ReportForm(spec=_APP_SPEC, audience=Audience.ADULT)
+        response = render(
+            request,
+            "reports/app/shell.html",
+            {
+                "app_language": language,
+                "form": form,
+                "audiences": AUDIENCE_CHOICES,
+                "categories_urls": {
+                    audience: _categories_url(audience, language) for audience in APP_AUDIENCES
+                },
+                "yes_no": YES_NO,
+            },
+        )
+        response["Content-Language"] = language
+    return response
+
+
+@require_safe
+@login_not_required
+def app_advice(request: HttpRequest, audience: str, lang: str = "sq") -> HttpResponse:
+    """Advice for every kind of problem, in one audience's words; precached for offline use."""
+    language = _app_language(lang)
+    if audience not in APP_AUDIENCES:
+        raise Http404
+    with translation.override(language):
+        response = render(
+            request,
+            "reports/app/advice.html",
+            {
+                "app_language": language,
+                "audience": audience,
+                "audiences": AUDIENCE_CHOICES,
+                "specs": category_specs(audience),
+            },
+        )
+        response["Content-Language"] = language
+    return response
+
+
+CATEGORIES_API = "/api/v1/categories"
+
+
+def _categories_url(audience: str, language: str) -> str:
+    return f"{CATEGORIES_API}?audience={audience}&lang={language}"
+
+
+# Every question group, so the shell carries every field's label; app.js shows the ones the
+# chosen category asks.
+_APP_SPEC: dict[str, Any] = {
+    "category": "other",
+    "groups": ["where", "when", "who", "description", "contact"],
+    "evidence_allowed": False,
+    "evidence_note": "",
+}
+
+
+@require_safe
+@login_not_required
+def app_manifest(request: HttpRequest) -> HttpResponse:
+    icons = [
+        {
+            "src": static(f"reports/icons/icon-{size}.png"),
+            "sizes": f"{size}x{size}",
+            "type": "image/png",
+            "purpose": "any maskable",
+        }
+        for size in (192, 512)
+    ]
+    manifest = {
+        "name": "I Sigurt",
+        "short_name": "I Sigurt",
+        "description": "Raporto abuzimin online të fëmijëve · Report online child abuse",
+        "lang": "sq",
+        "start_url": reverse("app:shell"),
+        "scope": reverse("app:shell"),
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#0b5fa5",
+        "icons": icons,
+    }
+    return HttpResponse(
+        json.dumps(manifest, ensure_ascii=False), content_type="application/manifest+json"
+    )
+
+
+def _precache_urls() -> list[str]:
+    urls = [
+        static("css/site.css"),
+        static("js/quick-exit.js"),
+        static("reports/report.js"),
+        static("reports/app.js"),
+        static("reports/app.css"),
+        static("reports/icons/icon-192.png"),
+        static("reports/icons/icon-512.png"),
+        reverse("app:manifest"),
+    ]
+    for language in APP_LANGUAGES:
+        urls.append(
+            reverse("app:shell") if language == "sq" else reverse("app:shell_lang", args=[language])
+        )
+        for audience in APP_AUDIENCES:
+            if language == "sq":
+                urls.append(reverse("app:advice", args=[audience]))
+            else:
+                urls.append(reverse("app:advice_lang", args=[language, audience]))
+            urls.append(_categories_url(audience, language))
+    return urls
+
+
+@lru_cache(maxsize=1)
+def _static_fingerprint() -> str:
+    """Changes whenever one of the app's files changes, so the service worker updates."""
+    digest = hashlib.sha256(APP_VERSION.encode())
+    for path in APP_STATIC_FILES:
+        found = finders.find(path)
+        if found:
+            digest.update(Path(str(found)).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+APP_VERSION = "1"
+APP_STATIC_FILES = (
+    "css/site.css",
+    "js/quick-exit.js",
+    "reports/report.js",
+    "reports/app.js",
+    "reports/app.css",
+)
+
+
+@require_safe
+@login_not_required
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """Served from /app/sw.js so that its scope is /app/."""
+    body = render_to_string(
+        "reports/app/sw.js",
+        {
+            "cache_name": f"isigurt-app-{_static_fingerprint()}",
+            "precache": json.dumps(_precache_urls()),
+            "shell_url": reverse("app:shell"),
+        },
+    )
+    response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = reverse("app:shell")
+    response["Cache-Control"] = "no-cache"
+    return response

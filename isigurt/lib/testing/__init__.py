@@ -1,0 +1,1 @@
+"""Test helpers shared by the apps (fixtures for browsers and the like)."""

@@ -1,0 +1,374 @@
+"""Input parsing for the public report pages, the tracking page and the helpline pages.
+
+Forms only parse and carry what was typed; the rules of a valid report live in the backend's
+``report_validate`` so that the web form and the API agree. Every field is optional at this
+level, so that one bad answer never throws away the others.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from isigurt.geography.models import County
+from isigurt.geography.selectors import OUTSIDE_ALBANIA, counties_with_municipalities
+from isigurt.reports.categories import (
+    CONTACT,
+    DESCRIPTION,
+    WHEN,
+    WHERE,
+    WHO,
+    category_specs,
+)
+from isigurt.reports.models import (
+    AffectedPerson,
+    AgeBand,
+    Audience,
+    ContactMethod,
+    Gender,
+    ReportStatus,
+)
+from isigurt.reports.services import ReportDraft
+
+MAX_EVIDENCE_FILES = 5
+
+# Who is reporting, in the reporter's own voice.
+AUDIENCE_CHOICES = [
+    (Audience.CHILD.value, _("I am a child (8 to 12 years old)")),
+    (Audience.TEEN.value, _("I am a teenager (13 to 17 years old)")),
+    (Audience.ADULT.value, _("I am an adult: a parent, a teacher or someone else")),
+]
+YES_NO = [("no", _("No")), ("yes", _("Yes"))]
+
+# Field labels and hints per audience where the words should change for a child.
+_AFFECTED_LABEL: dict[str, Any] = {
+    Audience.CHILD: _("Who did this happen to?"),
+    Audience.TEEN: _("Who did this happen to?"),
+    Audience.ADULT: _("Who is affected?"),
+}
+_DESCRIPTION_LABEL: dict[str, Any] = {
+    Audience.CHILD: _("Tell us what happened, in your own words"),
+    Audience.TEEN: _("What happened? Tell us in your own words"),
+    Audience.ADULT: _("Describe what happened"),
+}
+_DESCRIPTION_HINT: dict[str, Any] = {
+    Audience.CHILD: _("Write as much or as little as you like. You can skip this."),
+    Audience.TEEN: _("Anything that helps us understand. You can skip this."),
+    Audience.ADULT: _("Optional. Do not paste images or their content here."),
+}
+
+
+class AudienceForm(forms.Form):
+    """The first question: who is reporting (it changes the words of everything after)."""
+
+    audience = forms.ChoiceField(
+        label=_("Who is telling us?"), choices=AUDIENCE_CHOICES, widget=forms.RadioSelect
+    )
+
+
+class StartForm(forms.Form):
+    """Step 1: what happened, and is a child in danger right now."""
+
+    audience = forms.ChoiceField(choices=AUDIENCE_CHOICES, widget=forms.HiddenInput)
+    category = forms.ChoiceField(
+        label=_("What happened?"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose what happened, so we can ask the right questions.")},
+    )
+    child_in_danger = forms.ChoiceField(
+        label=_("Is a child in danger right now?"),
+        choices=YES_NO,
+        initial="no",
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args: Any, audience: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.specs = {spec["category"]: spec for spec in category_specs(audience)}
+        _choice_field(self, "category").choices = [
+            (name, spec["label"]) for name, spec in self.specs.items()
+        ]
+        self.fields["audience"].initial = audience
+
+
+def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)  # noqa: S101 — declared as one
+    return field
+
+
+def _lines(value: str) -> list[str]:
+    return [line.strip() for line in value.splitlines() if line.strip()]
+
+
+def county_choices() -> list[tuple[str, str]]:
+    choices = [("", str(_("I don't know or I'd rather not say")))]
+    choices += [(county.code, county.name) for county in County.objects.order_by("name")]
+    choices.append((OUTSIDE_ALBANIA, str(_("Outside Albania"))))
+    return choices
+
+
+def municipality_choices() -> list[tuple[str, Any]]:
+    """Municipalities grouped by county (an <optgroup> each) for the page without JavaScript."""
+    choices: list[tuple[str, Any]] = [("", str(_("I don't know or I'd rather not say")))]
+    for county in sorted(counties_with_municipalities(), key=lambda c: c.name):
+        choices.append(
+            (
+                county.name,
+                [
+                    (m.slug, m.name)
+                    for m in sorted(county.municipalities.all(), key=lambda m: m.name)
+                ],
+            )
+        )
+    return choices
+
+
+class MunicipalitySelect(forms.Select):
+    """A <select> whose options carry their county, so a script can filter them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.county_of: dict[str, str] = {}
+
+    def create_option(
+        self,
+        name: str,
+        value: Any,
+        label: Any,
+        selected: Any,
+        index: int,
+        subindex: int | None = None,
+        attrs: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        option: dict[str, Any] = super().create_option(
+            name, value, label, selected, index, subindex, attrs
+        )
+        county = self.county_of.get(str(value))
+        if county:
+            option["attrs"]["data-county"] = county
+        return option
+
+
+class ReportForm(forms.Form):
+    """Step 2: only the questions that fit the chosen category; everything optional here."""
+
+    form_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    platform = forms.CharField(
+        label=_("Which app, game or website?"),
+        help_text=_("For example TikTok, Instagram, WhatsApp or a game."),
+        required=False,
+        max_length=100,
+    )
+    urls = forms.CharField(
+        label=_("Links (one per line)"),
+        help_text=_("Copy the address from the top of the page, like https://example.com/…"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "inputmode": "url", "spellcheck": "false"}),
+    )
+    usernames = forms.CharField(
+        label=_("Usernames or profile links (one per line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
+    )
+    phone_numbers = forms.CharField(
+        label=_("Phone numbers (one per line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "inputmode": "tel"}),
+    )
+    occurred_on = forms.DateField(
+        label=_("When did it happen?"),
+        help_text=_("If you are not sure, leave it empty."),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Give the date like 2025-03-31.")},
+    )
+    affected = forms.ChoiceField(
+        choices=AffectedPerson.choices,
+        initial=AffectedPerson.UNKNOWN,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    age_band = forms.ChoiceField(
+        label=_("How old is the child it happened to?"),
+        choices=AgeBand.choices,
+        initial=AgeBand.UNKNOWN,
+        required=False,
+    )
+    gender = forms.ChoiceField(
+        label=_("Gender of the child it happened to"),
+        choices=Gender.choices,
+        initial=Gender.UNKNOWN,
+        required=False,
+    )
+    county_code = forms.ChoiceField(label=_("County"), required=False)
+    municipality_slug = forms.ChoiceField(
+        label=_("Municipality"), required=False, widget=MunicipalitySelect
+    )
+    description = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    contact_method = forms.ChoiceField(
+        label=_("Do you want the helpline to contact you?"),
+        choices=ContactMethod.choices,
+        initial=ContactMethod.ANONYMOUS,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    contact_value = forms.CharField(
+        label=_("Your phone number or e-mail address"),
+        help_text=_("Only the helpline sees it, and only to answer you."),
+        required=False,
+        max_length=254,
+    )
+    contact_consent = forms.BooleanField(
+        label=_("I agree that the helpline contacts me about this report."),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, spec: dict[str, Any], audience: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.spec = spec
+        self.audience = audience
+        self.groups = set(spec["groups"])
+        self.evidence_allowed = bool(spec["evidence_allowed"])
+        self.fields["affected"].label = _AFFECTED_LABEL.get(audience, _AFFECTED_LABEL["adult"])
+        self.fields["description"].label = _DESCRIPTION_LABEL.get(
+            audience, _DESCRIPTION_LABEL["adult"]
+        )
+        self.fields["description"].help_text = _DESCRIPTION_HINT.get(
+            audience, _DESCRIPTION_HINT["adult"]
+        )
+        if spec["category"] == "abuse_material":
+            self.fields["urls"].label = _("Where did you see it? The link (one per line)")
+            self.fields["urls"].help_text = spec["evidence_note"]
+        if WHO in self.groups:
+            _choice_field(self, "county_code").choices = county_choices()
+            municipality = _choice_field(self, "municipality_slug")
+            municipality.choices = municipality_choices()
+            widget = municipality.widget
+            assert isinstance(widget, MunicipalitySelect)  # noqa: S101 — declared above
+            widget.county_of = {
+                m.slug: county.code
+                for county in counties_with_municipalities()
+                for m in county.municipalities.all()
+            }
+        self.fields["occurred_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        self.fields["contact_value"].widget.attrs["autocomplete"] = "off"
+        for name in list(self.fields):
+            if self.field_group(name) not in self.groups and name != "form_key":
+                del self.fields[name]
+
+    @staticmethod
+    def field_group(name: str) -> str:
+        if name in ("platform", "urls", "usernames", "phone_numbers"):
+            return WHERE
+        if name == "occurred_on":
+            return WHEN
+        if name in ("affected", "age_band", "gender", "county_code", "municipality_slug"):
+            return WHO
+        if name == "description":
+            return DESCRIPTION
+        return CONTACT
+
+    def groups_in_order(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """The visible fields, grouped as the page shows them."""
+        order = [WHERE, WHEN, WHO, DESCRIPTION, CONTACT]
+        return [
+            (
+                group,
+                [
+                    self[name]
+                    for name in self.fields
+                    if self.field_group(name) == group and name != "form_key"
+                ],
+            )
+            for group in order
+            if group in self.groups
+        ]
+
+    def draft(
+        self, *, category: str, audience: str, child_in_danger: bool, language: str
+    ) -> ReportDraft:
+        data = self.cleaned_data
+        county = data.get("county_code") or None
+        outside = county == OUTSIDE_ALBANIA
+        return ReportDraft(
+            category=category,
+            audience=audience,
+            child_in_danger=child_in_danger,
+            platform=data.get("platform", ""),
+            urls=_lines(data.get("urls", "")),
+            usernames=_lines(data.get("usernames", "")),
+            phone_numbers=_lines(data.get("phone_numbers", "")),
+            occurred_on=data.get("occurred_on"),
+            affected=data.get("affected") or AffectedPerson.UNKNOWN,
+            age_band=data.get("age_band") or AgeBand.UNKNOWN,
+            gender=data.get("gender") or Gender.UNKNOWN,
+            county_code=None if outside else county,
+            municipality_slug=data.get("municipality_slug") or None,
+            outside_albania=outside,
+            description=data.get("description", ""),
+            contact_method=data.get("contact_method") or ContactMethod.ANONYMOUS,
+            contact_value=data.get("contact_value", ""),
+            contact_consent=bool(data.get("contact_consent")),
+            language=language,
+        )
+
+    def add_report_errors(self, errors: dict[str, list[str]]) -> None:
+        """Put the backend's messages next to the field they belong to."""
+        for key, messages in errors.items():
+            name = key.split(".")[0].split("[")[0]
+            if name == "outside_albania":
+                name = "county_code"
+            target = name if name in self.fields else None
+            for message in messages:
+                self.add_error(target, message)
+
+
+class TrackForm(forms.Form):
+    tracking_code = forms.CharField(
+        label=_("Tracking code"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+    secret = forms.CharField(
+        label=_("Secret"),
+        max_length=100,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your message"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class InformationForm(forms.Form):
+    text = forms.CharField(
+        label=_("Add information to your report"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=ReportStatus.choices)
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Answer the reporter"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )

@@ -1,0 +1,257 @@
+// Report pages, with JavaScript on: show the danger box at once, check answers inline, keep what
+// is typed in this tab (sessionStorage) until the report is sent, filter municipalities by county.
+// Every page works without this file. Texts come from the page (data-msg-*), already translated.
+(function () {
+  "use strict";
+  var PREFIX = "isigurt:draft:";
+  var store = null;
+  try { store = window.sessionStorage; } catch (e) { store = null; }
+
+  function $(sel, root) { return (root || document).querySelector(sel); }
+  function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
+
+  function clearDrafts() {
+    if (!store) return;
+    for (var i = store.length - 1; i >= 0; i--) {
+      var key = store.key(i);
+      if (key && key.indexOf(PREFIX) === 0) store.removeItem(key);
+    }
+  }
+
+  // --- "Is a child in danger right now?" -----------------------------------------------
+  function dangerToggle() {
+    var box = $("#danger-now");
+    var radios = $all('input[name="child_in_danger"]');
+    if (!box || !radios.length) return;
+    function update() {
+      var yes = radios.some(function (r) { return r.checked && r.value === "yes"; });
+      box.hidden = !yes;
+      if (yes) box.setAttribute("role", "alert"); else box.removeAttribute("role");
+    }
+    radios.forEach(function (r) { r.addEventListener("change", update); });
+    update();
+  }
+
+  // --- county → municipalities ----------------------------------------------------------
+  function countyFilter(root) {
+    var county = $('select[name="county_code"]', root);
+    var town = $('select[name="municipality_slug"]', root);
+    if (!county || !town) return;
+    var original = town.cloneNode(true);
+    function update() {
+      var code = county.value;
+      var keep = town.value;
+      town.innerHTML = "";
+      $all("option, optgroup", original).forEach(function (node) {
+        if (node.parentNode !== original) return;
+        if (node.tagName === "OPTION") { town.appendChild(node.cloneNode(true)); return; }
+        var options = $all("option", node).filter(function (o) { return !code || o.getAttribute("data-county") === code; });
+        if (!options.length) return;
+        if (!code) { town.appendChild(node.cloneNode(true)); return; }
+        options.forEach(function (o) { town.appendChild(o.cloneNode(true)); });
+      });
+      town.value = keep;
+      if (town.value !== keep) town.value = "";
+      town.disabled = code === "outside";
+    }
+    county.addEventListener("change", update);
+    update();
+  }
+
+  // --- contact: show the contact box only when the reporter wants an answer -------------
+  function contactToggle(root) {
+    var methods = $all('input[name="contact_method"]', root);
+    var value = $('input[name="contact_value"]', root);
+    if (!methods.length || !value) return;
+    var boxes = [value.closest(".field"), ($('input[name="contact_consent"]', root) || value).closest(".field")];
+    function update() {
+      var chosen = methods.filter(function (m) { return m.checked; })[0];
+      var method = chosen ? chosen.value : "anonymous";
+      boxes.forEach(function (box) { if (box) box.hidden = method === "anonymous"; });
+      value.type = method === "email" ? "email" : method === "phone" ? "tel" : "text";
+      value.setAttribute("autocomplete", method === "email" ? "email" : method === "phone" ? "tel" : "off");
+    }
+    methods.forEach(function (m) { m.addEventListener("change", update); });
+    update();
+  }
+
+  // --- keep what is typed ---------------------------------------------------------------
+  function fieldsOf(form) {
+    return $all("input, select, textarea", form).filter(function (el) {
+      return el.name && el.type !== "file" && el.type !== "hidden" && el.type !== "password" &&
+        el.type !== "submit" && el.type !== "button";
+    });
+  }
+
+  function autosave(form) {
+    if (!store) return;
+    var key = PREFIX + form.getAttribute("data-autosave");
+    function save() {
+      var data = {};
+      fieldsOf(form).forEach(function (el) {
+        if (el.type === "radio") { if (el.checked) data[el.name] = el.value; }
+        else if (el.type === "checkbox") data[el.name] = el.checked;
+        else data[el.name] = el.value;
+      });
+      try { store.setItem(key, JSON.stringify(data)); } catch (e) { /* full or blocked */ }
+    }
+    var saved = null;
+    try { saved = JSON.parse(store.getItem(key) || "null"); } catch (e) { saved = null; }
+    // A page the server sent back with errors already holds every value that was posted.
+    var bound = !!$(".errorlist", form) || !!$(".error-summary:not([hidden])");
+    if (saved && !bound) {
+      fieldsOf(form).forEach(function (el) {
+        if (!(el.name in saved)) return;
+        var v = saved[el.name];
+        if (el.type === "radio") el.checked = el.value === v;
+        else if (el.type === "checkbox") el.checked = v === true;
+        else el.value = v;
+        el.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+    }
+    form.addEventListener("input", save);
+    form.addEventListener("change", save);
+    save();
+  }
+
+  // --- inline checks --------------------------------------------------------------------
+  function msg(form, name) { return form.getAttribute("data-msg-" + name) || form.getAttribute("data-msg-invalid") || ""; }
+  var EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+  function phoneOk(v) {
+    var digits = (v.match(/[0-9]/g) || []).length;
+    return /^\+?[0-9 ()./\-]+$/.test(v) && digits >= 3 && digits <= 15 && v.length <= 32;
+  }
+
+  function problemFor(form, el) {
+    var box = el.closest(".field");
+    if (box && box.hidden) return "";
+    var name = el.name;
+    var method = ($('input[name="contact_method"]:checked', form) || {}).value || "anonymous";
+    if (name === "contact_value" && method !== "anonymous") {
+      var v = el.value.trim();
+      if (method === "email" && !EMAIL.test(v)) return msg(form, "email");
+      if (method === "phone" && !phoneOk(v)) return msg(form, "phone");
+    }
+    if (name === "contact_consent" && method !== "anonymous" && !el.checked) return msg(form, "consent");
+    if (el.type === "file") {
+      var max = parseInt(el.getAttribute("data-max-files") || "0", 10);
+      if (max && el.files && el.files.length > max) return msg(form, "files");
+      return "";
+    }
+    if (el.validity && !el.validity.valid) {
+      if (el.validity.tooLong) return msg(form, "toolong");
+      if (el.type === "date") return msg(form, "date");
+      if (el.validity.typeMismatch && el.type === "email") return msg(form, "email");
+      return msg(form, "invalid");
+    }
+    return "";
+  }
+
+  function showProblem(el, text) {
+    var box = el.closest(".field") || el.parentNode;
+    var target = el.type === "radio" ? (el.closest("fieldset") || el) : el;
+    var id = (el.type === "radio" ? el.name && ("id_" + el.name) : el.id) + "_error";
+    var list = document.getElementById(id);
+    var described = (target.getAttribute("aria-describedby") || "").split(" ").filter(function (x) { return x && x !== id; });
+    if (!text) {
+      if (list) list.parentNode.removeChild(list);
+      if (el.type !== "radio") el.removeAttribute("aria-invalid");
+      if (described.length) target.setAttribute("aria-describedby", described.join(" ")); else target.removeAttribute("aria-describedby");
+      return;
+    }
+    if (!list) {
+      list = document.createElement("ul");
+      list.className = "errorlist";
+      list.id = id;
+      var anchor = el.type === "radio" ? target.querySelector("legend") : box.querySelector(".hint") || box.querySelector("label");
+      if (anchor && anchor.parentNode) anchor.parentNode.insertBefore(list, anchor.nextSibling);
+      else box.insertBefore(list, box.firstChild);
+    }
+    list.innerHTML = "";
+    var li = document.createElement("li");
+    li.textContent = text;
+    list.appendChild(li);
+    if (el.type !== "radio") el.setAttribute("aria-invalid", "true");
+    described.push(id);
+    target.setAttribute("aria-describedby", described.join(" "));
+  }
+
+  function labelText(el) {
+    if (el.type === "radio") {
+      var legend = el.closest("fieldset") && el.closest("fieldset").querySelector("legend");
+      return legend ? legend.textContent.trim() : "";
+    }
+    var label = el.id && document.querySelector('label[for="' + el.id + '"]');
+    return label ? label.textContent.trim() : "";
+  }
+
+  function validate(form) {
+    var seen = {};
+    var problems = [];
+    $all("input, select, textarea", form).forEach(function (el) {
+      if (!el.name || el.type === "hidden" || el.disabled) return;
+      if (el.type === "radio") {
+        if (seen[el.name]) return;
+        seen[el.name] = true;
+        var group = $all('input[type="radio"]', form).filter(function (r) { return r.name === el.name; });
+        var missing = el.required && !group.some(function (r) { return r.checked; });
+        var text = missing ? msg(form, "invalid") : "";
+        showProblem(group[0], text);
+        if (text) problems.push([group[0], text]);
+        return;
+      }
+      var problem = problemFor(form, el);
+      showProblem(el, problem);
+      if (problem) problems.push([el, problem]);
+    });
+    var summary = $("#error-summary");
+    if (summary) {
+      var list = $("ul", summary);
+      list.innerHTML = "";
+      problems.forEach(function (p) {
+        var li = document.createElement("li");
+        var a = document.createElement("a");
+        a.href = "#" + p[0].id;
+        var label = labelText(p[0]);
+        a.textContent = label ? label + ": " + p[1] : p[1];
+        li.appendChild(a);
+        list.appendChild(li);
+      });
+      summary.hidden = problems.length === 0;
+      if (problems.length) summary.focus();
+    } else if (problems.length) {
+      problems[0][0].focus();
+    }
+    return problems.length === 0;
+  }
+
+  function inlineChecks(form) {
+    form.noValidate = true;
+    form.addEventListener("submit", function (event) {
+      if (!validate(form)) event.preventDefault();
+    });
+    form.addEventListener("focusout", function (event) {
+      var el = event.target;
+      if (!el.name || el.type === "radio" || el.type === "hidden") return;
+      if (el.value || el.getAttribute("aria-invalid")) showProblem(el, problemFor(form, el));
+    });
+  }
+
+  window.isigurtReportForm = { validate: validate, countyFilter: countyFilter, contactToggle: contactToggle, clearDrafts: clearDrafts };
+
+  function start() {
+    if ($("[data-clear-drafts]")) clearDrafts();
+    var exit = document.getElementById("quick-exit");
+    if (exit) exit.addEventListener("click", clearDrafts);
+    dangerToggle();
+    $all("form").forEach(function (form) {
+      countyFilter(form);
+      contactToggle(form);
+      if (form.hasAttribute("data-validate")) inlineChecks(form);
+      if (form.hasAttribute("data-autosave")) autosave(form);
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
