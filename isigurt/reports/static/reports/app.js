@@ -227,7 +227,10 @@
     return fetch(API, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Idempotency-Key": item.key, "Accept-Language": LANG, Accept: "application/json" },
+      headers: {
+        "Content-Type": "application/json", "Idempotency-Key": item.key, "Accept-Language": LANG,
+        Accept: "application/json", "X-Isigurt-Client": "app"
+      },
       body: JSON.stringify(item.body)
     }).then(function (response) {
       if (response.status === 201) {

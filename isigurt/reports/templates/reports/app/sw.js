@@ -8,7 +8,11 @@ var SHELL = "{{ shell_url }}";
 self.addEventListener("install", function (event) {
   event.waitUntil(
     caches.open(CACHE).then(function (cache) {
-      return cache.addAll(PRECACHE.map(function (url) { return new Request(url, { cache: "reload" }); }));
+      return cache.addAll(PRECACHE.map(function (url) {
+        var lang = /[?&]lang=(\w+)/.exec(url);
+        var headers = lang ? { "Accept-Language": lang[1] } : {};
+        return new Request(url, { cache: "reload", headers: headers });
+      }));
     }).then(function () { return self.skipWaiting(); })
   );
 });

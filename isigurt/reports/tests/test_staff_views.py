@@ -1,0 +1,186 @@
+"""Helpline pages for reports: the access matrix, the query budget, the evidence download."""
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from isigurt.reports.models import Evidence, Report, ReportMessage
+from isigurt.reports.services import evidence_attach
+from isigurt.reports.tests.factories import png_bytes, submitted
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _evidence_root(tmp_path, settings):
+    settings.EVIDENCE_ROOT = tmp_path / "evidence"
+
+
+def url(name: str, **kwargs) -> str:
+    with translation.override("en"):
+        return reverse(name, kwargs=kwargs)
+
+
+@pytest.fixture
+def report():
+    return submitted(category="grooming").report
+
+
+@pytest.fixture
+def evidence(report):
+    return evidence_attach(report=report, data=png_bytes(), filename="placeholder.png")
+
+
+def views(report, evidence):
+    """(name, url, method, data) for every staff view."""
+    return [
+        ("list", url("reports:staff_list"), "get", None),
+        ("detail", url("reports:staff_detail", report_id=report.pk), "get", None),
+        (
+            "status",
+            url("reports:staff_status", report_id=report.pk),
+            "post",
+            {"status": "in_review"},
+        ),
+        (
+            "reply",
+            url("reports:staff_reply", report_id=report.pk),
+            "post",
+            {"body": "Placeholder."},
+        ),
+        ("download", url("reports:evidence_download", evidence_id=evidence.pk), "get", None),
+    ]
+
+
+def unchanged(report) -> bool:
+    report.refresh_from_db()
+    return report.status == "received" and not ReportMessage.objects.filter(report=report).exists()
+
+
+@pytest.mark.parametrize("persona", ["operator", "supervisor"])
+@pytest.mark.parametrize("view", range(5))
+def test_helpline_staff_can_use_every_view(request, staff_client, report, evidence, persona, view):
+    user = request.getfixturevalue(persona)
+    name, path, method, data = views(report, evidence)[view]
+    response = getattr(staff_client(user), method)(path, data or {})
+    assert response.status_code == (302 if method == "post" else 200), name
+
+
+@pytest.mark.parametrize("view", range(5))
+def test_anonymous_visitors_are_sent_to_login_and_change_nothing(client, report, evidence, view):
+    name, path, method, data = views(report, evidence)[view]
+    response = getattr(client, method)(path, data or {})
+    assert response.status_code == 302, name
+    assert response["Location"].startswith(url("accounts:login"))
+    assert unchanged(report)
+
+
+@pytest.mark.parametrize("view", range(5))
+def test_another_organisation_gets_404_and_changes_nothing(
+    staff_client, municipality_officer, report, evidence, view
+):
+    name, path, method, data = views(report, evidence)[view]
+    response = getattr(staff_client(municipality_officer), method)(path, data or {})
+    assert response.status_code == 404, name
+    assert unchanged(report)
+
+
+@pytest.mark.parametrize("view", range(5))
+def test_a_password_only_session_reaches_no_view(
+    password_only_client, operator, report, evidence, view
+):
+    name, path, method, data = views(report, evidence)[view]
+    response = getattr(password_only_client(operator), method)(path, data or {})
+    assert response.status_code == 302, name
+    assert "login" not in response["Location"] or "verify" in response["Location"]
+    assert unchanged(report)
+
+
+@pytest.mark.parametrize("view", range(5))
+def test_the_wrong_method_gets_405_and_changes_nothing(
+    staff_client, operator, report, evidence, view
+):
+    name, path, method, _data = views(report, evidence)[view]
+    wrong = "post" if method == "get" else "get"
+    response = getattr(staff_client(operator), wrong)(path, {"status": "closed", "body": "x"})
+    assert response.status_code == 405, name
+    assert unchanged(report)
+
+
+def test_the_list_shows_reports_newest_first_with_their_facts(staff_client, operator):
+    older = submitted(category="bullying").report
+    newer = submitted(category="sextortion", child_in_danger=True).report
+    html = staff_client(operator).get(url("reports:staff_list")).content.decode()
+    assert html.index(newer.display_code) < html.index(older.display_code)
+    assert "Child in danger" in html
+    assert "Web form" in html
+    assert "Received" in html
+
+
+def test_the_list_costs_the_same_queries_for_one_or_many_reports(
+    staff_client, operator, django_assert_num_queries
+):
+    client = staff_client(operator)
+    submitted()
+    client.get(url("reports:staff_list"))  # warm the session
+    with django_assert_num_queries(9) as one:
+        client.get(url("reports:staff_list"))
+    for _ in range(10):
+        submitted()
+    with django_assert_num_queries(len(one.captured_queries)):
+        client.get(url("reports:staff_list"))
+
+
+def test_the_detail_shows_the_report_and_its_thread(staff_client, operator, report):
+    html = (
+        staff_client(operator)
+        .get(url("reports:staff_detail", report_id=report.pk))
+        .content.decode()
+    )
+    assert "https://example.com/post/1" in html
+    assert "Placeholder description of what happened." in html
+    assert 'id="status-form"' in html
+    assert 'id="reply-form"' in html
+
+
+def test_staff_change_the_status_and_answer_the_reporter(staff_client, operator, report):
+    client = staff_client(operator)
+    client.post(url("reports:staff_status", report_id=report.pk), {"status": "in_review"})
+    client.post(url("reports:staff_reply", report_id=report.pk), {"body": "Placeholder answer."})
+    report.refresh_from_db()
+    assert report.status == "in_review"
+    message = ReportMessage.objects.get(report=report)
+    assert (message.from_helpline, message.author, message.body) == (
+        True,
+        operator,
+        "Placeholder answer.",
+    )
+
+
+def test_an_unknown_status_is_refused(staff_client, operator, report):
+    response = staff_client(operator).post(
+        url("reports:staff_status", report_id=report.pk), {"status": "deleted"}
+    )
+    assert response.status_code == 400
+    assert unchanged(report)
+
+
+def test_evidence_is_served_only_as_an_attachment(staff_client, operator, evidence):
+    response = staff_client(operator).get(url("reports:evidence_download", evidence_id=evidence.pk))
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Type"] == "image/png"
+    assert response["Cache-Control"] == "no-store"
+    assert response.content.startswith(b"\x89PNG")
+
+
+def test_discarded_evidence_cannot_be_downloaded(staff_client, operator):
+    report = submitted(category="abuse_material").report
+    discarded = evidence_attach(report=report, data=png_bytes(), filename="")
+    assert discarded.stored is False
+    response = staff_client(operator).get(
+        url("reports:evidence_download", evidence_id=discarded.pk)
+    )
+    assert response.status_code == 404
+    assert Evidence.objects.filter(report=report).count() == 1
+    assert Report.objects.filter(pk=report.pk).exists()
