@@ -159,7 +159,7 @@ def _run_manage(*args):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite runs it in process")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_command_process_exits_non_zero_when_broken_and_zero_when_intact():
     make_entries(5)
     intact = _run_manage("verify_audit_log")
