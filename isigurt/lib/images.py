@@ -34,7 +34,8 @@ JPEG_QUALITY = 85
 PDQ_SIZE = 512
 
 # Pillow warns above this many pixels and refuses above twice as many; the warning is turned into
-# an error for each decode below, and the size is also checked explicitly before decoding.
+# an error around each decode below. `warnings.catch_warnings` is not thread-safe, so the size is
+# also checked explicitly before any pixel is decoded: that check is the one to rely on.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 REJECTION_CODES = ("too_large", "not_an_image", "unsupported_type", "too_many_pixels", "corrupt")
@@ -165,7 +166,8 @@ def _decode(data: bytes) -> tuple[Image.Image, str]:
     except Exception:
         raise _reject("corrupt") from None
     # Rebuilt from pixel data only: nothing of the original's `info` (EXIF, ICC, XMP...) remains.
-    clean = Image.frombytes("RGB", rgb.size, rgb.tobytes())
+    clean = Image.new("RGB", rgb.size)
+    clean.paste(rgb)
     return clean, source_format
 
 
