@@ -60,3 +60,23 @@ class SecurityHeadersMiddleware:
         response.setdefault("Referrer-Policy", "no-referrer")
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response
+
+
+class SameOriginNullOriginMiddleware:
+    """Let Django's CSRF check see the real origin of a same-origin form post.
+
+    With ``Referrer-Policy: no-referrer`` (S8) browsers send ``Origin: null`` on form posts,
+    which CsrfViewMiddleware refuses, so no form would work in a real browser. Fetch Metadata
+    (``Sec-Fetch-Site``) is set by the browser and cannot be forged by another site's page:
+    when it says "same-origin", the origin is this host. The CSRF token is still required.
+    Must come before CsrfViewMiddleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        meta = request.META
+        if meta.get("HTTP_ORIGIN") == "null" and meta.get("HTTP_SEC_FETCH_SITE") == "same-origin":
+            meta["HTTP_ORIGIN"] = f"{request.scheme}://{request.get_host()}"
+        return self.get_response(request)

@@ -320,3 +320,25 @@ def _upload(name: str, data: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data, content_type="image/png")
+
+
+def _csrf_post(headers: dict[str, str]) -> int:
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(url("reports:start"), {"audience": "child"}).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    response = client.post(
+        url("reports:start"),
+        {"csrfmiddlewaretoken": token, "audience": "child", "category": "other"},
+        headers=headers,
+    )
+    return response.status_code
+
+
+def test_a_same_origin_form_post_works_although_no_referrer_makes_the_origin_null():
+    # Browsers send "Origin: null" under Referrer-Policy: no-referrer (S8).
+    assert _csrf_post({"Origin": "null", "Sec-Fetch-Site": "same-origin"}) == 302
+
+
+def test_a_null_origin_from_another_site_is_still_refused():
+    assert _csrf_post({"Origin": "null", "Sec-Fetch-Site": "cross-site"}) == 403
+    assert _csrf_post({"Origin": "null"}) == 403

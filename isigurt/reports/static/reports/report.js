@@ -231,10 +231,13 @@
     form.addEventListener("submit", function (event) {
       if (!validate(form)) event.preventDefault();
     });
-    form.addEventListener("focusout", function (event) {
+    // Answers are checked when sent; a message already shown follows each correction at
+    // once. (Nothing new appears on blur: moving the page under a finger loses taps.)
+    form.addEventListener("input", function (event) {
       var el = event.target;
-      if (!el.name || el.type === "radio" || el.type === "hidden") return;
-      if (el.value || el.getAttribute("aria-invalid")) showProblem(el, problemFor(form, el));
+      if (el.name && el.type !== "radio" && el.getAttribute("aria-invalid")) {
+        showProblem(el, problemFor(form, el));
+      }
     });
   }
 

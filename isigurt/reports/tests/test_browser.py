@@ -1,0 +1,178 @@
+"""The report pages and the app in Debian's Chromium: JS on, JS off, offline, tracking, quick exit."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+
+from isigurt.reports.models import Report
+from isigurt.reports.services import report_message_post, report_open
+from isigurt.reports.tests.factories import submitted
+
+pytestmark = [
+    pytest.mark.browser,
+    # The live server needs committed rows; serialized_rollback brings back the reference
+    # geography that the flush after a transactional test removes.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture(autouse=True)
+def _server(live_server, settings, tmp_path):
+    settings.EVIDENCE_ROOT = tmp_path / "evidence"
+    cache.clear()
+    return live_server
+
+
+def read_codes(page) -> tuple[str, str]:
+    code = page.locator("#tracking-code").inner_text().strip()
+    secret = page.locator("#tracking-secret").inner_text().strip()
+    return code, secret
+
+
+def test_a_child_reports_with_javascript_on(page, live_server):
+    page.goto(f"{live_server.url}/en/report/?audience=child")
+    page.check("input[name=child_in_danger][value=yes]")
+    assert page.locator("#danger-now").is_visible()  # at once, before moving on
+    assert page.locator('#danger-now a[href="tel:112"]').is_visible()
+    page.check("input[name=child_in_danger][value=no]")
+    assert page.locator("#danger-now").is_hidden()
+    page.check("input[name=category][value=bullying]")
+    page.click("#start-form button[type=submit]")
+    page.wait_for_url("**/en/report/details/")
+
+    page.fill("#id_description", "Placeholder words typed by the child.")
+    page.reload()  # nothing typed is lost
+    assert page.input_value("#id_description") == "Placeholder words typed by the child."
+
+    page.check("input[name=contact_method][value=email]")
+    page.fill("#id_contact_value", "not-an-address")
+    page.check("#id_contact_consent")
+    page.click("#report-form button[type=submit]")
+    error = page.locator("#id_contact_value_error")
+    assert error.is_visible()  # checked in the page, nothing sent
+    assert page.locator("#error-summary").is_visible()
+    assert page.url.endswith("/en/report/details/")
+    assert Report.objects.count() == 0
+
+    page.fill("#id_contact_value", "parent@example.com")
+    page.click("#report-form button[type=submit]")
+    page.wait_for_url("**/en/report/sent/")
+    code, secret = read_codes(page)
+    report = Report.objects.get()
+    assert report_open(tracking_code=code, secret=secret) == report
+    assert (report.audience, report.category, report.channel) == ("child", "bullying", "web")
+    drafts = page.evaluate(
+        "Object.keys(sessionStorage).filter(k => k.indexOf('isigurt:draft:') === 0).length"
+    )
+    assert drafts == 0
+
+
+def test_a_child_reports_with_javascript_off(new_context, live_server):
+    page = new_context(java_script_enabled=False).new_page()
+    page.goto(f"{live_server.url}/en/report/")
+    page.check("input[name=audience][value=child]")
+    page.click(".audience-form button[type=submit]")
+    page.check("input[name=category][value=grooming]")
+    page.check("input[name=child_in_danger][value=yes]")
+    page.click("#start-form button[type=submit]")
+    page.wait_for_url("**/en/report/details/")
+    assert page.locator('#danger-now a[href="tel:116111"]').is_visible()
+
+    page.fill("#id_platform", "ExampleGame")
+    page.fill("#id_description", "Placeholder words that must survive.")
+    page.select_option("#id_county_code", "AL-11")
+    page.select_option("#id_municipality_slug", "tirane")
+    page.check("input[name=contact_method][value=phone]")
+    page.click("#report-form button[type=submit]")  # no number: the server says so
+
+    assert page.locator("#error-summary").is_visible()
+    assert page.locator("#id_contact_value_error").is_visible()
+    assert page.input_value("#id_platform") == "ExampleGame"
+    assert page.input_value("#id_description") == "Placeholder words that must survive."
+    assert page.input_value("#id_municipality_slug") == "tirane"
+    assert Report.objects.count() == 0
+
+    page.fill("#id_contact_value", "069 123 4567")
+    page.check("#id_contact_consent")
+    page.click("#report-form button[type=submit]")
+    page.wait_for_url("**/en/report/sent/")
+    code, secret = read_codes(page)
+    report = report_open(tracking_code=code, secret=secret)
+    assert report is not None
+    assert report.child_in_danger is True
+    assert report.municipality.slug == "tirane"
+    assert Report.objects.count() == 1
+
+
+def test_a_report_written_offline_in_the_app_arrives_exactly_once(context, live_server):
+    page = context.new_page()
+    page.goto(f"{live_server.url}/app/en/")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
+
+    # The first answer is lost on the way back (the server stored the report): the app must
+    # resend with the same Idempotency-Key and the server must not store it twice.
+    lost = {"count": 0}
+
+    def lose_first_answer(route):
+        if route.request.method == "POST" and lost["count"] == 0:
+            lost["count"] += 1
+            route.fetch()
+            route.abort()
+        else:
+            route.continue_()
+
+    context.set_offline(True)
+    page.check("input[name=audience][value=teen]")
+    page.check("input[name=category][value=sextortion]")  # categories from the cache
+    page.fill("#id_description", "Placeholder written offline.")
+    page.click("#app-form button[type=submit]")
+    page.wait_for_selector("#queue-list .queued-report")
+    assert Report.objects.count() == 0
+
+    context.route("**/api/v1/reports", lose_first_answer)
+    context.set_offline(False)
+    page.wait_for_selector(".receipt .tracking-code", timeout=20_000)
+    code = page.locator(".receipt .tracking-code").inner_text()
+    secret = page.locator(".receipt .tracking-secret").inner_text()
+    assert lost["count"] == 1
+    assert Report.objects.count() == 1
+    assert report_open(tracking_code=code, secret=secret) == Report.objects.get()
+    assert (
+        page.evaluate(
+            "new Promise(r => { const o = indexedDB.open('isigurt-app'); o.onsuccess = () =>"
+            " { const q = o.result.transaction('queue').objectStore('queue').count();"
+            " q.onsuccess = () => r(q.result); }; })"
+        )
+        == 0
+    )
+
+    page.reload()  # the code and secret stay on the phone until dismissed
+    page.wait_for_selector(".receipt .tracking-code")
+    assert Report.objects.count() == 1
+
+
+def test_the_tracking_page_shows_the_status_and_the_helplines_message(page, live_server, operator):
+    result = submitted()
+    report_message_post(
+        report=result.report, body="Placeholder answer from the helpline.", actor=operator
+    )
+    page.goto(f"{live_server.url}/en/track/")
+    page.fill("#id_tracking_code", result.tracking_code)
+    page.fill("#id_secret", result.secret)
+    page.click("#track-form button[type=submit]")
+    assert page.locator("#report-status").inner_text() == "Received"
+    assert "Placeholder answer from the helpline." in page.locator("#thread").inner_text()
+    assert "secret" not in page.url.lower()
+
+
+def test_quick_exit_is_first_in_focus_and_leaves_for_good(page, live_server, settings):
+    settings.QUICK_EXIT_URL = f"{live_server.url}/robots.txt"
+    page.goto(f"{live_server.url}/en/")
+    page.goto(f"{live_server.url}/en/report/?audience=child")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "quick-exit"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/robots\.txt$"))
+    page.go_back()
+    assert "/report/" not in page.url
