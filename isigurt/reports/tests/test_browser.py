@@ -1,4 +1,4 @@
-"""The report pages and the app in Debian's Chromium: JS on, JS off, offline, tracking, quick exit."""
+"""Report pages and the app in Chromium: JS on and off, offline app, tracking, quick exit."""
 
 import re
 

@@ -328,7 +328,12 @@ def _csrf_post(headers: dict[str, str]) -> int:
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     response = client.post(
         url("reports:start"),
-        {"csrfmiddlewaretoken": token, "audience": "child", "category": "other"},
+        {
+            "csrfmiddlewaretoken": token,
+            "audience": "child",
+            "category": "other",
+            "child_in_danger": "no",
+        },
         headers=headers,
     )
     return response.status_code
