@@ -7,7 +7,7 @@ from isigurt.lib.env import env_bool
 from .base import *  # noqa: F403
 from .base import FIELD_ENCRYPTION_KEYS, INSECURE_DEV_SECRET, SECRET_KEY
 
-if not SECRET_KEY or SECRET_KEY == INSECURE_DEV_SECRET or len(SECRET_KEY) < 50:
+if SECRET_KEY == INSECURE_DEV_SECRET or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured("SECRET_KEY must be set to a long random value in production.")
 if not FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set in production.")

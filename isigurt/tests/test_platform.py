@@ -17,7 +17,7 @@ ROOT = Path(settings.BASE_DIR)
 UNREACHABLE_DATABASE = "postgres://postgres@127.0.0.1:9/isigurt_nowhere"
 PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "isigurt.settings.production",
-    "SECRET_KEY": "p" * 64,
+    "SECRET_KEY": "kR3v9-QzL1x_T8mW2yN6pB4cH7jD0sF5gA9eU3iO1rK8tZ2wX6vM4nQ7bC0lP5dY",
     "FIELD_ENCRYPTION_KEYS": "p1:" + "A" * 43 + "=",
     "ALLOWED_HOSTS": "isigurt.al",
 }
