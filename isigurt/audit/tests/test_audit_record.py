@@ -99,3 +99,18 @@ def test_if_the_audit_write_fails_the_data_is_not_returned(operator, supervisor)
     assert returned == []
     assert AuditEntry.objects.count() == 1
     assert AuditChainHead.objects.get().seq == 1  # the head did not move either
+
+
+@pytest.mark.parametrize(
+    ("remote_addr", "stored"),
+    [("2001:DB8:0:0::1", "2001:db8::1"), ("unix-socket", None), ("", None)],
+)
+def test_it_records_the_address_in_canonical_form_and_the_chain_still_verifies(
+    db, remote_addr, stored
+):
+    from isigurt.audit.selectors import verify_audit_chain
+
+    request = RequestFactory().get("/", REMOTE_ADDR=remote_addr)
+    audit_record(actor=None, action="login.failure", request=request)
+    assert AuditEntry.objects.get().ip == stored
+    assert verify_audit_chain().ok

@@ -5,6 +5,7 @@ from io import StringIO
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
+from django.utils import translation
 
 from isigurt.lib.crypto import token_key_id
 from isigurt.lib.rotation import rotate_encryption
@@ -59,6 +60,7 @@ def test_rotation_leaves_rows_already_on_the_newest_key_untouched(probe):
 
 def test_the_command_prints_a_one_line_summary(db):
     out = StringIO()
-    call_command("rotate_encryption_key", stdout=out)
+    with translation.override("en"):
+        call_command("rotate_encryption_key", stdout=out)
     assert out.getvalue().strip().startswith("re-encrypted ")
     assert out.getvalue().strip().endswith(" models")

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
 
 from isigurt.audit.services import audit_head_export
 
@@ -27,4 +28,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path = options["output"] or Path(settings.VAR_DIR) / "audit-heads.jsonl"
         line = audit_head_export(path=path)
-        self.stdout.write(f"exported audit head {line['seq']} to {path}")
+        self.stdout.write(
+            _("exported audit head %(seq)d to %(path)s") % {"seq": line["seq"], "path": path}
+        )

@@ -7,6 +7,7 @@ command; once it reports 0 fields, the old keys can be removed.
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
 
 from isigurt.lib.rotation import rotate_encryption
 
@@ -20,6 +21,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         result = rotate_encryption(batch_size=options["batch_size"])
         self.stdout.write(
-            f"re-encrypted {result.fields} fields in {result.rows} rows "
-            f"across {result.models} models"
+            _("re-encrypted %(fields)d fields in %(rows)d rows across %(models)d models")
+            % {"fields": result.fields, "rows": result.rows, "models": result.models}
         )
