@@ -14,7 +14,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
         errors = []
         for error in exc.errors:
             location = [str(part) for part in error.get("loc", ())]
-            errors.append({"field": ".".join(location[1:]) or None, "message": error.get("msg", "")})
+            field = ".".join(location[1:]) or None
+            errors.append({"field": field, "message": error.get("msg", "")})
         return api.create_response(request, {"detail": "invalid", "errors": errors}, status=422)
 
     @api.exception_handler(AuthenticationError)
