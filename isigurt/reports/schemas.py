@@ -48,7 +48,9 @@ REPORT_EXAMPLE: dict[str, Any] = {
     "language": "en",
 }
 MESSAGE_EXAMPLE: dict[str, Any] = {"body": "Thank you. The comments stopped yesterday."}
-INFORMATION_EXAMPLE: dict[str, Any] = {"text": "I found a second account doing the same: @example_account_2."}
+INFORMATION_EXAMPLE: dict[str, Any] = {
+    "text": "I found a second account doing the same: @example_account_2."
+}
 
 
 class ReportIn(Schema):
