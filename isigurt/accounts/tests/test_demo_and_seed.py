@@ -130,7 +130,7 @@ def _import_production(demo_mode: str) -> subprocess.CompletedProcess[str]:
         if key not in {"DJANGO_SETTINGS_MODULE", "ISIGURT_DEMO_MODE"}
     }
     env.update(
-        SECRET_KEY="x" * 64,
+        SECRET_KEY="Zq8-rT3vW9_kL2mN7pX4cB6hJ1dF5gS0aE8uY3iO7wQ2tR9vXk4m",
         FIELD_ENCRYPTION_KEYS=settings.FIELD_ENCRYPTION_KEYS,
         ISIGURT_DEMO_MODE=demo_mode,
     )
