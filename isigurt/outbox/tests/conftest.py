@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from django.db import connections
+from django.db import OperationalError, connections
 
 from isigurt.outbox.registry import outbox_handler, unregister
 
@@ -99,10 +99,27 @@ def celery_worker(broker_url: str, queue_name: str) -> Iterator[Any]:
     connections.close_all()
 
 
+def db_retry(func: Any, attempts: int = 100) -> Any:
+    """Call `func`, retrying while SQLite's shared in-memory test database reports a lock held by
+    the worker's thread (PostgreSQL waits for locks by itself, so this never retries there)."""
+    for _ in range(attempts - 1):
+        try:
+            return func()
+        except OperationalError:
+            time.sleep(0.05)
+    return func()
+
+
 def wait_for(predicate: Any, timeout: float = 15.0) -> bool:
+    """Poll until `predicate()` is true. On SQLite the test database is shared in memory between
+    threads, where a read can meet another thread's write lock at once ("table is locked"): that
+    only means "not yet"."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():
-            return True
+        try:
+            if predicate():
+                return True
+        except OperationalError:
+            pass
         time.sleep(0.05)
     return bool(predicate())

@@ -11,7 +11,7 @@ from isigurt.outbox.models import OutboxMessage
 from isigurt.outbox.relay import MAX_BACKOFF, backoff_delay, relay_forever
 from isigurt.outbox.services import TASK_NAME, outbox_enqueue, outbox_relay_pending
 
-from .conftest import CLOSED_BROKER_URL, wait_for
+from .conftest import CLOSED_BROKER_URL, db_retry, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,15 +36,17 @@ def test_the_relay_dispatches_to_the_worker_which_handles_once(
     settings.CELERY_BROKER_URL = broker_url
     with transaction.atomic():
         message = outbox_enqueue(topic=recorder.topic, payload={"report_id": "r-1"})
-    assert outbox_relay_pending().dispatched == 1
-    message.refresh_from_db()
-    assert message.dispatched_at is not None
+    assert db_retry(outbox_relay_pending).dispatched == 1
     assert wait_for(lambda: _handled(message.pk))
-    assert outbox_relay_pending().total == 0  # nothing left to send
+    db_retry(message.refresh_from_db)
+    assert message.dispatched_at is not None
+    assert db_retry(outbox_relay_pending).total == 0  # nothing left to send
 
     # A second delivery of the same message (as after a worker crash) changes nothing.
     from isigurt.celery import app
 
+    with transaction.atomic():
+        sentinel = outbox_enqueue(topic=recorder.topic, payload={"report_id": "sentinel"})
     with app.connection_for_write(broker_url) as conn:
         app.send_task(
             TASK_NAME,
@@ -52,9 +54,7 @@ def test_the_relay_dispatches_to_the_worker_which_handles_once(
             connection=conn,
             queue=settings.CELERY_TASK_DEFAULT_QUEUE,
         )
-    with transaction.atomic():
-        sentinel = outbox_enqueue(topic=recorder.topic, payload={"report_id": "sentinel"})
-    assert outbox_relay_pending().dispatched == 1
+    assert db_retry(outbox_relay_pending).dispatched == 1
     # One worker, one message at a time: once the sentinel is done, the duplicate was too.
     assert wait_for(lambda: _handled(sentinel.pk))
     assert recorder.calls == [{"report_id": "r-1"}, {"report_id": "sentinel"}]
@@ -77,7 +77,7 @@ def test_intake_is_fast_while_the_broker_is_down_and_the_relay_catches_up(
     assert message.handled_at is None
 
     settings.CELERY_BROKER_URL = broker_url  # the broker is back
-    assert outbox_relay_pending().dispatched == 1
+    assert db_retry(outbox_relay_pending).dispatched == 1
     assert wait_for(lambda: _handled(message.pk))
     assert recorder.calls == [{"report_id": "r-3"}]
 
