@@ -127,3 +127,37 @@ def test_the_worker_task_is_configured_for_late_acknowledgement():
     task = current_app.tasks[TASK_NAME]
     assert task.acks_late is True
     assert task.reject_on_worker_lost is True
+
+
+def test_two_relays_never_take_the_same_row_on_postgresql(settings, recorder):
+    from django.db import connection
+
+    if not connection.features.has_select_for_update_skip_locked:
+        pytest.skip("SKIP LOCKED is a PostgreSQL feature; SQLite runs a single relay")
+    settings.CELERY_BROKER_URL = ""
+    held = OutboxMessage.objects.create(topic=recorder.topic, payload={"n": "held"})
+    OutboxMessage.objects.create(topic=recorder.topic, payload={"n": "free"})
+    locked, release = threading.Event(), threading.Event()
+
+    def other_relay_holds_a_row():
+        try:
+            with transaction.atomic():
+                OutboxMessage.objects.select_for_update().get(pk=held.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_relay_holds_a_row, daemon=True)
+    thread.start()
+    try:
+        assert locked.wait(5)
+        started = time.monotonic()
+        assert outbox_relay_pending().handled == 1  # skips the locked row instead of waiting
+        assert time.monotonic() - started < 2
+        assert recorder.calls == [{"n": "free"}]
+    finally:
+        release.set()
+        thread.join(10)
+    assert outbox_relay_pending().handled == 1
+    assert recorder.calls == [{"n": "free"}, {"n": "held"}]
