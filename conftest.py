@@ -1,8 +1,22 @@
-"""Shared fixtures: one persona per role (isigurt/accounts/tests/personas.py); browsers
-(isigurt/lib/testing/browser.py)."""
+"""Shared fixtures: one persona per role (see isigurt/accounts/tests/personas.py).
+
+Tests speak the source language, English: `reverse()` gives `/en/...` paths and pages answer in
+English. Albanian is tested explicitly (`translation.override("sq")` or Albanian paths).
+"""
+
+from collections.abc import Iterator
+
+import pytest
+from django.utils import translation
 
 pytest_plugins = [
     "isigurt.accounts.tests.personas",
     # Chromium through Playwright against the live server (browser tests)
     "isigurt.lib.testing.browser",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _tests_speak_english() -> Iterator[None]:
+    with translation.override("en"):
+        yield

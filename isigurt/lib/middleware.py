@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 RETRY_AFTER_SECONDS = 5
@@ -79,4 +80,22 @@ class SameOriginNullOriginMiddleware:
         meta = request.META
         if meta.get("HTTP_ORIGIN") == "null" and meta.get("HTTP_SEC_FETCH_SITE") == "same-origin":
             meta["HTTP_ORIGIN"] = f"{request.scheme}://{request.get_host()}"
+        return self.get_response(request)
+
+
+class ApiLanguageMiddleware:
+    """The API has no language prefix: it answers in the language the client asks for.
+
+    LocaleMiddleware gives unprefixed paths the default language (Albanian); API clients and the
+    phone app say what they want with Accept-Language instead.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith("/api/"):
+            language = translation.get_language_from_request(request)
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         return self.get_response(request)
