@@ -11,12 +11,14 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 
+from isigurt.geography.models import Municipality
+from isigurt.geography.services import geography_load
 from isigurt.reports.services import report_message_post
 from isigurt.reports.tests.factories import submitted
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 BLOCKING = {"serious", "critical"}
@@ -27,6 +29,8 @@ AXE = Axe()
 def _server(live_server, settings, tmp_path):
     settings.EVIDENCE_ROOT = tmp_path / "evidence"
     cache.clear()
+    if not Municipality.objects.exists():
+        geography_load()
 
 
 def assert_accessible(page, label: str) -> None:

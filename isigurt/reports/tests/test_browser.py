@@ -5,15 +5,17 @@ import re
 import pytest
 from django.core.cache import cache
 
+from isigurt.geography.models import Municipality
+from isigurt.geography.services import geography_load
 from isigurt.reports.models import Report
 from isigurt.reports.services import report_message_post, report_open
 from isigurt.reports.tests.factories import submitted
 
 pytestmark = [
     pytest.mark.browser,
-    # The live server needs committed rows; serialized_rollback brings back the reference
-    # geography that the flush after a transactional test removes.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # The live server needs committed rows (the flush after each test also removes the
+    # reference geography: the fixture below loads it again).
+    pytest.mark.django_db(transaction=True),
 ]
 
 
@@ -21,6 +23,8 @@ pytestmark = [
 def _server(live_server, settings, tmp_path):
     settings.EVIDENCE_ROOT = tmp_path / "evidence"
     cache.clear()
+    if not Municipality.objects.exists():
+        geography_load()
     return live_server
 
 
