@@ -82,7 +82,9 @@ def audit_record(
     names = _check_fields(fields)
     actor_id, actor_label, organisation_id = _actor_parts(actor)
     ip = _client_ip(request)
-    with transaction.atomic():
+    # No savepoint: an audit failure must fail the caller's whole transaction anyway, and the
+    # two extra round trips would sit inside the chain lock that every audited action waits on.
+    with transaction.atomic(savepoint=False):
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
         now = timezone.now()
         entry = AuditEntry(
