@@ -554,7 +554,6 @@ def app_manifest(request: HttpRequest) -> HttpResponse:
     manifest = {
         "name": "I Sigurt",
         "short_name": "I Sigurt",
-        "description": "Raporto abuzimin online të fëmijëve · Report online child abuse",
         "lang": "sq",
         "start_url": reverse("app:shell"),
         "scope": reverse("app:shell"),

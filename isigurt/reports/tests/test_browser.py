@@ -49,6 +49,12 @@ def test_a_child_reports_with_javascript_on(page, live_server):
     page.reload()  # nothing typed is lost
     assert page.input_value("#id_description") == "Placeholder words typed by the child."
 
+    page.select_option("#id_county_code", "AL-11")  # municipalities narrow to the county
+    counties = page.eval_on_selector_all(
+        "#id_municipality_slug option[value]:not([value=''])",
+        "options => [...new Set(options.map(o => o.dataset.county))]",
+    )
+    assert counties == ["AL-11"]
     page.check("input[name=contact_method][value=email]")
     page.fill("#id_contact_value", "not-an-address")
     page.check("#id_contact_consent")
