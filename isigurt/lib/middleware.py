@@ -4,7 +4,9 @@ from collections.abc import Callable
 
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.conf import settings
 from django.utils import translation
+from django.utils.translation import trans_real
 from django.utils.translation import gettext as _
 
 RETRY_AFTER_SECONDS = 5
@@ -86,8 +88,9 @@ class SameOriginNullOriginMiddleware:
 class ApiLanguageMiddleware:
     """The API has no language prefix: it answers in the language the client asks for.
 
-    LocaleMiddleware gives unprefixed paths the default language (Albanian); API clients and the
-    phone app say what they want with Accept-Language instead.
+    LocaleMiddleware gives unprefixed paths the default language (Albanian). API clients and
+    the phone app choose with `?lang=sq|en` or Accept-Language; the site's language cookie is
+    ignored here, so an app's cached answers never depend on the last page visited.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -95,7 +98,20 @@ class ApiLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path_info.startswith("/api/"):
-            language = translation.get_language_from_request(request)
+            language = _api_language(request)
             translation.activate(language)
             request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+def _api_language(request: HttpRequest) -> str:
+    supported = {code for code, _name in settings.LANGUAGES}
+    asked = request.GET.get("lang", "")
+    if asked in supported:
+        return asked
+    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    for code, _quality in trans_real.parse_accept_lang_header(header):
+        base = code.split("-")[0].lower()
+        if base in supported:
+            return base
+    return str(settings.LANGUAGE_CODE)

@@ -51,6 +51,7 @@ router = Router()
 
 MAX_JSON_BODY = 64 * 1024
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+CLIENT_HEADER = "X-Isigurt-Client"
 SECRET_HEADER = "X-Report-Secret"  # noqa: S105 — a header name, not a secret
 ERROR_RESPONSES: dict[int, Any] = {
     400: ErrorOut,
@@ -201,6 +202,13 @@ def _language() -> str:
     return language if language in ("sq", "en") else "sq"
 
 
+def _channel(request: HttpRequest) -> str:
+    """The "I SIGURT" app names itself, so the national statistics can count its reports."""
+    if request.headers.get(CLIENT_HEADER, "").strip().lower() == "app":
+        return Channel.APP
+    return Channel.API
+
+
 def _handle(func: Any) -> Any:
     """Turn ApiProblem into its JSON answer (ninja's handlers see only what we re-raise)."""
 
@@ -246,7 +254,14 @@ def categories(request: HttpRequest, audience: Audience = Audience.ADULT) -> dic
                 "send the same key again when retrying the same report.",
                 "schema": {"type": "string", "minLength": 1, "maxLength": 255},
                 "example": "3f1c9a52-0c55-4d6f-8b39-0d1e4f7a9b21",
-            }
+            },
+            {
+                "name": CLIENT_HEADER,
+                "in": "header",
+                "required": False,
+                "description": '"app" when the report comes from the I SIGURT phone app.',
+                "schema": {"type": "string", "enum": ["app"]},
+            },
         ],
     },
 )
@@ -285,7 +300,7 @@ def report_create(request: HttpRequest) -> Any:
     try:
         submitted = services.report_submit(
             draft=draft,
-            channel=Channel.API,
+            channel=_channel(request),
             idempotency_key=key,
             flagged=decision.store_down,
         )

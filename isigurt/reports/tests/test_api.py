@@ -5,7 +5,7 @@ import json
 import pytest
 from django.test import Client
 
-from isigurt.reports.models import Evidence, Report, ReportMessage
+from isigurt.reports.models import Channel, Evidence, Report, ReportMessage
 from isigurt.reports.tests.factories import (
     clear_cache,  # noqa: F401 — fixture
     evidence_root,  # noqa: F401 — fixture
@@ -369,3 +369,30 @@ def test_with_rate_limits_off_there_is_no_limit(client, settings):
     statuses = {post_report(client).status_code for _ in range(12)}
     assert statuses == {201}
     assert Report.objects.filter(flagged=False).count() == 12
+
+
+def test_a_report_from_the_phone_app_is_counted_as_the_app_channel(client):
+    response = post_report(client, HTTP_X_ISIGURT_CLIENT="app")
+    assert response.status_code == 201
+    report = Report.objects.get()
+    assert report.channel == Channel.APP
+
+
+def test_a_report_without_the_app_header_is_counted_as_the_api_channel(client):
+    assert post_report(client).status_code == 201
+    assert Report.objects.get().channel == Channel.API
+
+
+def test_the_lang_parameter_chooses_the_language_of_the_categories(client):
+    english = client.get("/api/v1/categories?audience=child&lang=en", HTTP_ACCEPT_LANGUAGE="sq")
+    albanian = client.get("/api/v1/categories?audience=child&lang=sq", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == albanian.status_code == 200
+    english_labels = [c["label"] for c in english.json()["categories"]]
+    albanian_labels = [c["label"] for c in albanian.json()["categories"]]
+    assert english_labels != albanian_labels
+
+
+def test_the_site_language_cookie_does_not_change_the_api_language(client):
+    client.cookies["django_language"] = "sq"
+    response = post_report(client, report_payload(category="aliens"), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.json()["errors"][0]["message"] == "Choose what happened from the list."
