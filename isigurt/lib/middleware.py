@@ -2,12 +2,12 @@
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.conf import settings
 from django.utils import translation
-from django.utils.translation import trans_real
 from django.utils.translation import gettext as _
+from django.utils.translation import trans_real
 
 RETRY_AFTER_SECONDS = 5
 
