@@ -162,6 +162,40 @@ def test_a_report_written_offline_in_the_app_arrives_exactly_once(context, live_
     assert Report.objects.count() == 1
 
 
+QUEUE_COUNT = (
+    "new Promise(r => { const o = indexedDB.open('isigurt-app'); o.onsuccess = () =>"
+    " { const q = o.result.transaction('queue').objectStore('queue').count();"
+    " q.onsuccess = () => r(q.result); }; })"
+)
+
+
+def test_twenty_reports_queued_offline_arrive_exactly_once_each(context, live_server, settings):
+    """R7: 20 reports written in airplane mode; on reconnection each is stored once."""
+    settings.RATE_LIMIT_ENABLED = False  # the limiter is not what this test is about
+    page = context.new_page()
+    page.goto(f"{live_server.url}/app/en/")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
+    context.set_offline(True)
+    for number in range(1, 21):
+        page.check("input[name=audience][value=teen]")
+        page.check("input[name=category][value=bullying]")
+        page.fill("#id_description", f"Placeholder offline report {number}.")
+        page.click("#app-form button[type=submit]")
+        page.wait_for_function(f"{QUEUE_COUNT}.then(n => n === {number})", timeout=5_000)
+    assert Report.objects.count() == 0
+
+    context.set_offline(False)
+    page.wait_for_function(f"{QUEUE_COUNT}.then(n => n === 0)", timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.receipt .tracking-code').length === 20",
+        timeout=10_000,
+    )
+    assert Report.objects.count() == 20
+    descriptions = sorted(report.description for report in Report.objects.all())
+    assert descriptions == sorted(f"Placeholder offline report {n}." for n in range(1, 21))
+    assert {report.channel for report in Report.objects.all()} == {"app"}
+
+
 def test_the_tracking_page_shows_the_status_and_the_helplines_message(page, live_server, operator):
     result = submitted()
     report_message_post(
