@@ -1,8 +1,10 @@
 """Intake throughput: the report API against a minimal one-row insert, in the same run.
 
-Serves the platform with gunicorn (production settings) on PostgreSQL, drives it with wrk on
-loopback, and alternates baseline and intake rounds so that the machine's drift hits both alike.
-Prints reports/s and p99 latency beside the baseline's, and a final summary line with the ratio.
+Serves the platform with gunicorn (production settings, the platform's whole middleware stack)
+on PostgreSQL, drives it with wrk on loopback, and alternates baseline and intake rounds so that
+the machine's drift hits both alike. The baseline (bench/urls.py) is a view on the same stack
+that parses the JSON body and inserts one row. Prints reports/s and p99 latency beside the
+baseline's, and a final summary line with the ratio.
 
     bench/intake [--seconds 15] [--rounds 2] [--connections 16] [--workers 5]
 """
@@ -116,7 +118,7 @@ def wait_until_up(base: str, timeout: float = 30) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=5)
     args = parser.parse_args()
@@ -175,7 +177,7 @@ def main() -> None:
             urls = {"baseline": f"{base}/bench/baseline", "intake": f"{base}/api/v1/reports"}
             # Warm-up: connections, imports, caches.
             for name in ("baseline", "intake"):
-                run_wrk(urls[name], scripts[name], 3, args.connections)
+                run_wrk(urls[name], scripts[name], 5, args.connections)
             results: dict[str, list[dict[str, float]]] = {"baseline": [], "intake": []}
             for round_number in range(args.rounds):
                 for name in (

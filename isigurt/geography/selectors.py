@@ -21,3 +21,33 @@ def municipality_find(*, name: str) -> Municipality | None:
         if wanted == fold(municipality.name) or wanted in municipality.aliases.split("|"):
             return municipality
     return None
+
+
+# Reference data changes only when the reference file is loaded again, so intake (hundreds of
+# reports a second) looks counties and municipalities up in memory, not in the database.
+_lookup: tuple[dict[str, County], dict[str, Municipality]] | None = None
+
+
+def _reference_lookup() -> tuple[dict[str, County], dict[str, Municipality]]:
+    global _lookup
+    if _lookup is None:
+        counties = {county.code: county for county in County.objects.all()}
+        municipalities = {
+            municipality.slug: municipality
+            for municipality in Municipality.objects.select_related("county")
+        }
+        _lookup = (counties, municipalities)
+    return _lookup
+
+
+def reference_lookup_clear(**_signal_kwargs: object) -> None:
+    global _lookup
+    _lookup = None
+
+
+def county_by_code(code: str) -> County | None:
+    return _reference_lookup()[0].get(code)
+
+
+def municipality_by_slug(slug: str) -> Municipality | None:
+    return _reference_lookup()[1].get(slug)

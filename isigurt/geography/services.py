@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from isigurt.geography.models import County, Municipality
+from isigurt.geography.selectors import reference_lookup_clear
 from isigurt.lib.text import fold
 
 REFERENCE_CSV = Path(__file__).resolve().parent / "data" / "albania_admin_units.csv"
@@ -51,4 +52,5 @@ def geography_load(*, path: Path = REFERENCE_CSV) -> LoadSummary:
                 "aliases": _aliases(name, seat),
             },
         )
+    reference_lookup_clear()
     return LoadSummary(counties=len(counties), municipalities=len(rows))

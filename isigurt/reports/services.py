@@ -304,11 +304,8 @@ def report_submit(
         with transaction.atomic():
             if idempotency_key is not None:
                 _lock_idempotency_key(idempotency_key)
-                existing = (
-                    IdempotencyRecord.objects.select_related("report")
-                    .filter(key=idempotency_key)
-                    .first()
-                )
+                # The report is loaded only on a replay: most keys are new.
+                existing = IdempotencyRecord.objects.filter(key=idempotency_key).first()
                 if existing is not None:
                     return _replay(existing, fingerprint)
             report, secret = _new_report(clean, channel=channel, flagged=flagged)

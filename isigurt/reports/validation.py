@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from isigurt.geography.models import County, Municipality
+from isigurt.geography.selectors import county_by_code, municipality_by_slug
 from isigurt.reports.models import (
     AffectedPerson,
     AgeBand,
@@ -346,16 +347,12 @@ def clean_draft(draft: Any) -> tuple[CleanDraft | None, dict[str, list[str]]]:
     else:
         if county_code is not None:
             if isinstance(county_code, str) and len(county_code) <= 8:
-                county = County.objects.filter(code=county_code).first()
+                county = county_by_code(county_code)
             if county is None:
                 errors.add("county_code", _("Choose a county from the list."))
         if municipality_slug is not None:
             if isinstance(municipality_slug, str) and len(municipality_slug) <= 64:
-                municipality = (
-                    Municipality.objects.select_related("county")
-                    .filter(slug=municipality_slug)
-                    .first()
-                )
+                municipality = municipality_by_slug(municipality_slug)
             if municipality is None:
                 errors.add("municipality_slug", _("Choose a municipality from the list."))
             elif county is not None and municipality.county_id != county.pk:

@@ -58,3 +58,15 @@ def test_the_api_returns_counties_with_their_municipalities(client: Client) -> N
 
 def test_the_api_refuses_writes(client: Client) -> None:
     assert client.post("/api/v1/geography").status_code == 405
+
+
+def test_the_in_memory_lookup_follows_a_renamed_county() -> None:
+    from isigurt.geography.selectors import county_by_code, municipality_by_slug
+
+    assert county_by_code("AL-11").name == "Tiranë"
+    county = County.objects.get(code="AL-11")
+    county.name = "Tirana (renamed)"
+    county.save()
+    assert county_by_code("AL-11").name == "Tirana (renamed)"
+    assert municipality_by_slug("kamez").county.code == "AL-11"
+    assert county_by_code("AL-99") is None
