@@ -217,8 +217,8 @@ def encrypt_bytes(data: bytes, *, aad: bytes) -> bytes:
     return _BLOB_MAGIC + bytes([len(key_id)]) + key_id + nonce + key.aead.encrypt(nonce, data, aad)
 
 
-def decrypt_bytes(blob: bytes, *, aad: bytes) -> bytes:
-    """Decrypt a blob made by ``encrypt_bytes`` with the same ``aad``; else DecryptionError."""
+def _split_blob(blob: bytes) -> tuple[str, bytes]:
+    """The key id and the nonce || ciphertext || tag of a blob made by ``encrypt_bytes``."""
     if len(blob) < len(_BLOB_MAGIC) + 1 or not blob.startswith(_BLOB_MAGIC):
         raise DecryptionError("The data is not an encrypted blob.")
     offset = len(_BLOB_MAGIC)
@@ -227,6 +227,12 @@ def decrypt_bytes(blob: bytes, *, aad: bytes) -> bytes:
     body = blob[offset + 1 + id_length :]
     if len(body) < NONCE_BYTES + 16:
         raise DecryptionError("The encrypted blob is too short.")
+    return key_id, body
+
+
+def decrypt_bytes(blob: bytes, *, aad: bytes) -> bytes:
+    """Decrypt a blob made by ``encrypt_bytes`` with the same ``aad``; else DecryptionError."""
+    key_id, body = _split_blob(blob)
     key = get_keyring()._keys.get(key_id)
     if key is None:
         raise DecryptionError(
@@ -236,3 +242,18 @@ def decrypt_bytes(blob: bytes, *, aad: bytes) -> bytes:
         return key.aead.decrypt(body[:NONCE_BYTES], body[NONCE_BYTES:], aad)
     except InvalidTag:
         raise DecryptionError("The data could not be decrypted: it was altered or moved.") from None
+
+
+def blob_key_id(blob: bytes) -> str:
+    """The id of the key that made a blob (DecryptionError when it is not one)."""
+    return _split_blob(blob)[0]
+
+
+def blob_needs_rotation(blob: bytes) -> bool:
+    """True when the blob was made with a key other than the newest."""
+    return blob_key_id(blob) != get_keyring().newest_id
+
+
+def reencrypt_bytes(blob: bytes, *, aad: bytes) -> bytes:
+    """Decrypt with whichever key made it, encrypt again with the newest, under the same aad."""
+    return encrypt_bytes(decrypt_bytes(blob, aad=aad), aad=aad)

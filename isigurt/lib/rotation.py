@@ -1,15 +1,50 @@
-"""Re-encrypt stored values with the newest field encryption key (``rotate_encryption_key``)."""
+"""Re-encrypt stored values with the newest field encryption key (``rotate_encryption_key``).
+
+Encrypted model fields are found by walking the models. Encrypted files (blobs made with
+``isigurt.lib.crypto.encrypt_bytes``) live wherever their app keeps them, so each such app
+registers a rotator here (``register_blob_rotator``, from its ``AppConfig.ready()``) and lib stays
+free of any knowledge of them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.apps import apps
 from django.db import models, transaction
 
 from isigurt.lib.crypto import encrypt_text, get_keyring, token_key_id
 from isigurt.lib.fields import EncryptedTextField, Sealed
+
+
+class BlobRotator(Protocol):
+    def __call__(self, *, batch_size: int) -> int:
+        """Re-encrypt every stored blob not made with the newest key; return how many."""
+        ...
+
+
+_blob_rotators: dict[str, BlobRotator] = {}
+
+
+def register_blob_rotator(name: str, fn: BlobRotator) -> None:
+    """Have ``rotate_encrypted_files`` call ``fn(batch_size=...)``; registering a name again
+    replaces the earlier function (``ready()`` may run more than once)."""
+    _blob_rotators[name] = fn
+
+
+def unregister_blob_rotator(name: str) -> None:
+    _blob_rotators.pop(name, None)
+
+
+def blob_rotators() -> dict[str, BlobRotator]:
+    return dict(_blob_rotators)
+
+
+def rotate_encrypted_files(*, batch_size: int = 500) -> dict[str, int]:
+    """Run every registered blob rotator; the number of files each re-encrypted, by name."""
+    return {name: fn(batch_size=batch_size) for name, fn in sorted(_blob_rotators.items())}
 
 
 @dataclass(frozen=True)

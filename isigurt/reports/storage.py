@@ -61,3 +61,67 @@ def evidence_file_count() -> int:
     if not root.exists():
         return 0
     return sum(1 for path in root.rglob("*") if path.is_file())
+
+
+def evidence_rotate_keys(*, batch_size: int = 500) -> int:
+    """Re-encrypt every stored evidence file not made with the newest key; how many were.
+
+    Registered with isigurt.lib.rotation (see ReportsConfig.ready), so ``manage.py
+    rotate_encryption_key`` covers evidence. Rows are walked in primary-key order, one locked
+    batch at a time (a concurrent erasure waits rather than racing the rewrite). Each new file is
+    written next to the old one under a unique temporary name, fsynced and renamed over it, so a
+    crash leaves either the old file or the new one, both readable while both keys are listed.
+    The associated data stays the one the file was written with. Idempotent.
+    """
+    from django.db import transaction
+
+    from isigurt.lib.crypto import blob_needs_rotation, reencrypt_bytes
+    from isigurt.reports.models import Evidence
+    from isigurt.reports.services import _evidence_aad
+
+    done = 0
+    last_pk = None
+    while True:
+        with transaction.atomic():
+            batch = (
+                Evidence._base_manager.select_for_update()
+                .filter(stored=True)
+                .exclude(storage_name="")
+                .only("pk", "report_id", "storage_name")
+                .order_by("pk")
+            )
+            if last_pk is not None:
+                batch = batch.filter(pk__gt=last_pk)
+            rows = list(batch[:batch_size])
+            for evidence in rows:
+                path = _path(evidence.storage_name)
+                try:
+                    blob = path.read_bytes()
+                except FileNotFoundError:
+                    continue
+                if not blob_needs_rotation(blob):
+                    continue
+                _replace_atomically(
+                    path, reencrypt_bytes(blob, aad=_evidence_aad(evidence).encode())
+                )
+                done += 1
+        if len(rows) < batch_size:
+            return done
+        last_pk = rows[-1].pk
+
+
+def _replace_atomically(path: Path, blob: bytes) -> None:
+    """Write ``blob`` to a new file in ``path``'s directory (0600), fsync, rename over ``path``."""
+    import tempfile
+
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(blob)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -58,9 +58,38 @@ def test_rotation_leaves_rows_already_on_the_newest_key_untouched(probe):
     assert probe.objects.get(pk=row.pk).secret == "value"
 
 
-def test_the_command_prints_a_one_line_summary(db):
+def _report_tokens(pk):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT description, urls, usernames FROM reports_report WHERE id = %s",
+            [pk.hex if connection.vendor == "sqlite" else pk],
+        )
+        return [value for value in cursor.fetchone() if value]
+
+
+def test_the_command_re_encrypts_real_rows_and_prints_a_one_line_summary(db):
+    from isigurt.reports.tests.factories import ReportFactory
+
+    with override_settings(FIELD_ENCRYPTION_KEYS=K1_ONLY):
+        report = ReportFactory()
+    before = _report_tokens(report.pk)
+    assert len(before) == 3
+    assert {token_key_id(t) for t in before} == {"k1"}
+
     out = StringIO()
     with translation.override("en"):
         call_command("rotate_encryption_key", stdout=out)
-    assert out.getvalue().strip().startswith("re-encrypted ")
-    assert out.getvalue().strip().endswith(" models")
+
+    line = out.getvalue().strip()
+    assert line.startswith("re-encrypted ")
+    assert line.endswith(" files")
+    fields = int(line.split()[1])
+    assert fields >= 3
+    assert {token_key_id(t) for t in _report_tokens(report.pk)} == {"k2"}
+    report.refresh_from_db()
+    assert report.description == "Placeholder description of what happened."
+
+    again = StringIO()
+    with translation.override("en"):
+        call_command("rotate_encryption_key", stdout=again)
+    assert again.getvalue().startswith("re-encrypted 0 fields in 0 rows across 0 models")
