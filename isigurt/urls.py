@@ -34,3 +34,8 @@ urlpatterns += i18n_patterns(
     path("", include("isigurt.reports.urls")),
     prefix_default_language=False,
 )
+
+handler400 = "isigurt.lib.views.bad_request"
+handler403 = "isigurt.lib.views.permission_denied"
+handler404 = "isigurt.lib.views.page_not_found"
+handler500 = "isigurt.lib.views.server_error"

@@ -172,7 +172,7 @@ def parse_json(request: HttpRequest, model: type[BaseModel]) -> Any:
         raise ApiProblem(413, _("The request is too large."))
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # deep nesting is bad input too
         raise ApiProblem(400, _("The request is not valid JSON.")) from None
     if not isinstance(data, dict):
         raise ApiProblem(422, _("Send a JSON object."), {"body": [_("Send a JSON object.")]})
@@ -287,7 +287,8 @@ def report_create(request: HttpRequest) -> Any:
     decision = rate_limit_check(
         scope="intake", key=client_key(request), limits=INTAKE_LIMITS, fail_open=True
     )
-    if not decision.allowed:
+    # A retry of a report already acknowledged is answered even past the limit: it adds nothing.
+    if not decision.allowed and not services.idempotency_key_used(key):
         raise ApiProblem(
             429,
             _("Too many reports from here just now. Please try again later."),

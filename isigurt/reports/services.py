@@ -342,6 +342,11 @@ def report_submit(
     )
 
 
+def idempotency_key_used(key: str) -> bool:
+    """Whether a report was already filed with this key (its retry needs no new capacity)."""
+    return IdempotencyRecord.objects.filter(key=key).exists()
+
+
 def draft_from_report_data(data: dict[str, Any]) -> ReportDraft:
     """A ReportDraft from a plain dict (unknown keys ignored); for forms and the phone app."""
     names = set(ReportDraft.__dataclass_fields__)

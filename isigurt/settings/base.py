@@ -213,13 +213,22 @@ CONTENT_SECURITY_POLICY = {
 QUICK_EXIT_URL = env_str("ISIGURT_QUICK_EXIT_URL", "https://www.google.com/search?q=moti+tirane")
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# Uploads never touch the disk (isigurt/lib/uploads.py); 5 are allowed per report.
+FILE_UPLOAD_HANDLERS = ["isigurt.lib.uploads.CappedMemoryUploadHandler"]
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_tracking_codes": {"()": "isigurt.lib.logfilters.RedactTrackingCodes"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_tracking_codes"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Request lines carry URLs with tracking codes; keep them out of the log (S14).
     "loggers": {"django.server": {"handlers": [], "propagate": False}},

@@ -29,11 +29,18 @@ def _untranslated(po_path: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def fresh_catalogues(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Extract every string of the code into a copy of the catalogues, as `make messages` does."""
-    scratch = tmp_path_factory.mktemp("locale") / "locale"
-    shutil.copytree(ROOT / "locale", scratch)
-    env = {**os.environ, "ISIGURT_LOCALE_DIR": str(scratch)}
-    ignores = ["--ignore=.venv", "--ignore=bench", "--ignore=staticfiles", "--ignore=var"]
+    """Extract every string of the code into a copy of the catalogues, as `make messages` does.
+
+    makemessages writes next to the sources it scans, so it runs on a scratch copy of the tree:
+    the committed catalogues are never touched by the test.
+    """
+    scratch = tmp_path_factory.mktemp("tree")
+    shutil.copytree(
+        ROOT / "isigurt", scratch / "isigurt", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copytree(ROOT / "locale", scratch / "locale")
+    shutil.copy(ROOT / "manage.py", scratch / "manage.py")
+    env = {**os.environ, "ISIGURT_LOCALE_DIR": str(scratch / "locale")}
     for domain in DOMAINS:
         subprocess.run(
             [
@@ -48,14 +55,13 @@ def fresh_catalogues(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 "en",
                 "-v",
                 "0",
-                *ignores,
             ],
-            cwd=ROOT,
+            cwd=scratch,
             env=env,
             check=True,
             timeout=300,
         )
-    return scratch
+    return scratch / "locale"
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -347,8 +347,10 @@ def test_a_retry_of_an_acknowledged_report_is_still_answered_after_the_limit(cli
     for _ in range(9):
         post_report(client)
     assert post_report(client).status_code == 429
-    # The retry is refused too, but it creates nothing: the first answer stands.
-    assert first.status_code == 201
+    retry = post_report(client, key=key)
+    assert retry.status_code == 201
+    assert retry.json()["tracking_code"] == first.json()["tracking_code"]
+    assert Report.objects.count() == 10
 
 
 def test_with_the_limiter_store_down_intake_stays_open_and_flags(client, settings):
@@ -396,3 +398,26 @@ def test_the_site_language_cookie_does_not_change_the_api_language(client):
     client.cookies["django_language"] = "sq"
     response = post_report(client, report_payload(category="aliens"), HTTP_ACCEPT_LANGUAGE="en")
     assert response.json()["errors"][0]["message"] == "Choose what happened from the list."
+
+
+def test_deeply_nested_json_is_bad_input_not_a_server_error(client):
+    nested = '{"a":' * 10000 + "1" + "}" * 10000
+    response = post_report(client, raw=nested)
+    assert response.status_code == 400
+    assert response.json()["detail"]
+
+
+def test_a_large_upload_never_touches_the_disk():
+    """S11: uploads stay in memory, capped just past the limit; never a temporary file."""
+    from django.core.files.uploadedfile import InMemoryUploadedFile, SimpleUploadedFile
+    from django.test import RequestFactory
+
+    from isigurt.lib.images import MAX_UPLOAD_BYTES
+
+    oversized = png_bytes() + b"\x00" * (13 * 1024 * 1024)
+    request = RequestFactory().post(
+        "/upload", {"file": SimpleUploadedFile("x.png", oversized, content_type="image/png")}
+    )
+    upload = request.FILES["file"]
+    assert isinstance(upload, InMemoryUploadedFile)
+    assert upload.size == MAX_UPLOAD_BYTES + 1
