@@ -57,6 +57,9 @@ class AuditEntry(models.Model):
     objects: ClassVar[AuditEntryQuerySet] = AuditEntryQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
+        # The refusing manager is also the base manager, so Django-internal and private paths
+        # (``_base_manager.filter(...).update()``/``.delete()``) are refused as well.
+        base_manager_name = "objects"
         ordering = ["-seq"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")

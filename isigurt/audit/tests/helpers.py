@@ -6,13 +6,25 @@ TRIGGER = "audit_auditentry_append_only"
 
 
 def tamper(sql: str, params: list | None = None) -> None:
-    """Run raw SQL on the audit table, past the PostgreSQL trigger (rolled back with the test)."""
+    """Run raw SQL on the audit table, past the append-only trigger (rolled back with the test).
+
+    PostgreSQL disables and re-enables the trigger; SQLite, which cannot disable one, drops it and
+    creates it again (DDL is transactional there too).
+    """
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"ALTER TABLE audit_auditentry DISABLE TRIGGER {TRIGGER}")
+        elif connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [TRIGGER]
+            )
+            (create,) = cursor.fetchone()
+            cursor.execute(f"DROP TRIGGER {TRIGGER}")
         cursor.execute(sql, params or [])
         if connection.vendor == "postgresql":
             cursor.execute(f"ALTER TABLE audit_auditentry ENABLE TRIGGER {TRIGGER}")
+        elif connection.vendor == "sqlite":
+            cursor.execute(create)
 
 
 def make_entries(n: int, *, actor=None) -> list:

@@ -52,6 +52,31 @@ def test_it_refuses_every_queryset_write(entries, attempt):
     _unchanged(entries)
 
 
+def test_the_refusing_manager_is_also_the_base_manager(entries):
+    assert AuditEntry._base_manager.__class__ is AuditEntry.objects.__class__
+
+
+@pytest.mark.parametrize(
+    "attempt",
+    [
+        lambda: AuditEntry._base_manager.filter(seq=2).update(action="case.delete"),
+        lambda: AuditEntry._base_manager.filter(seq=2).delete(),
+        lambda: AuditEntry._base_manager.all().delete(),
+    ],
+    ids=["update", "delete", "delete_all"],
+)
+def test_it_refuses_writes_through_the_base_manager(entries, attempt):
+    with pytest.raises(AuditLogIsAppendOnly):
+        attempt()
+    _unchanged(entries)
+
+
+def test_an_entry_can_still_be_reloaded_through_the_base_manager(entries):
+    entry = AuditEntry.objects.get(seq=2)
+    entry.refresh_from_db()
+    assert entry.entry_hash == entries[1].entry_hash
+
+
 def test_an_entry_saved_again_as_new_collides_instead_of_overwriting(entries):
     copy = AuditEntry.objects.get(seq=2)
     copy._state.adding = True
@@ -76,6 +101,17 @@ def test_on_postgresql_a_trigger_refuses_raw_sql_changes(entries, sql):
         connection.cursor() as cursor,
     ):
         cursor.execute(sql)
+    _unchanged(entries)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite trigger")
+def test_on_sqlite_a_trigger_refuses_raw_sql_updates(entries):
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE audit_auditentry SET action = 'case.delete' WHERE seq = 2")
     _unchanged(entries)
 
 
