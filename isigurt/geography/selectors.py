@@ -45,6 +45,18 @@ def reference_lookup_clear(**_signal_kwargs: object) -> None:
     _lookup = None
 
 
+def reference_counties() -> list[tuple[County, list[Municipality]]]:
+    """Every county by name with its municipalities by name, from the in-memory lookup."""
+    counties, municipalities = _reference_lookup()
+    towns: dict[str, list[Municipality]] = {code: [] for code in counties}
+    for municipality in municipalities.values():
+        towns.setdefault(municipality.county.code, []).append(municipality)
+    return [
+        (county, sorted(towns[county.code], key=lambda m: m.name))
+        for county in sorted(counties.values(), key=lambda c: c.name)
+    ]
+
+
 def county_by_code(code: str) -> County | None:
     return _reference_lookup()[0].get(code)
 

@@ -13,8 +13,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from isigurt.geography.models import County
-from isigurt.geography.selectors import OUTSIDE_ALBANIA, counties_with_municipalities
+from isigurt.geography.selectors import OUTSIDE_ALBANIA, reference_counties
 from isigurt.reports.categories import (
     CONTACT,
     DESCRIPTION,
@@ -42,6 +41,7 @@ AUDIENCE_CHOICES = [
     (Audience.ADULT.value, _("I am an adult: a parent, a teacher or someone else")),
 ]
 YES_NO = [("no", _("No")), ("yes", _("Yes"))]
+_CHOOSE_CATEGORY = _("Choose what happened, so we can ask the right questions.")
 
 # Field labels and hints per audience where the words should change for a child.
 _AFFECTED_LABEL: dict[str, Any] = {
@@ -76,7 +76,7 @@ class StartForm(forms.Form):
     category = forms.ChoiceField(
         label=_("What happened?"),
         widget=forms.RadioSelect,
-        error_messages={"required": _("Choose what happened, so we can ask the right questions.")},
+        error_messages={"required": _CHOOSE_CATEGORY},
     )
     child_in_danger = forms.ChoiceField(
         label=_("Is a child in danger right now?"),
@@ -94,6 +94,44 @@ class StartForm(forms.Form):
         self.fields["audience"].initial = audience
 
 
+class Step1Form(forms.Form):
+    """Step 1's answers, carried as hidden fields of step 2 so that step 2 stands on its own.
+
+    The session keeps a copy only for convenience: when it has expired (JavaScript off, a slow
+    writer), the posted step 2 still says who is reporting and what happened.
+    """
+
+    audience = forms.ChoiceField(choices=AUDIENCE_CHOICES, widget=forms.HiddenInput)
+    category = forms.CharField(max_length=40, widget=forms.HiddenInput)
+    child_in_danger = forms.ChoiceField(choices=YES_NO, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        audience, category = data.get("audience"), data.get("category")
+        known = {spec["category"] for spec in category_specs(audience)} if audience else set()
+        if category and category not in known:
+            self.add_error("category", _CHOOSE_CATEGORY)
+        return data
+
+    def step1(self) -> dict[str, Any]:
+        """The same shape as the session copy."""
+        return {
+            "audience": self.cleaned_data["audience"],
+            "category": self.cleaned_data["category"],
+            "child_in_danger": self.cleaned_data["child_in_danger"] == "yes",
+        }
+
+    @classmethod
+    def for_step1(cls, step1: dict[str, Any]) -> Step1Form:
+        return cls(
+            initial={
+                "audience": step1["audience"],
+                "category": step1["category"],
+                "child_in_danger": "yes" if step1["child_in_danger"] else "no",
+            }
+        )
+
+
 def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
     field = form.fields[name]
     assert isinstance(field, forms.ChoiceField)  # noqa: S101 — declared as one
@@ -105,8 +143,9 @@ def _lines(value: str) -> list[str]:
 
 
 def county_choices() -> list[tuple[str, str]]:
+    """Counties by name, from the in-memory reference lookup (no query once it is warm)."""
     choices = [("", str(_("I don't know or I'd rather not say")))]
-    choices += [(county.code, county.name) for county in County.objects.order_by("name")]
+    choices += [(county.code, county.name) for county, _towns in reference_counties()]
     choices.append((OUTSIDE_ALBANIA, str(_("Outside Albania"))))
     return choices
 
@@ -114,16 +153,8 @@ def county_choices() -> list[tuple[str, str]]:
 def municipality_choices() -> list[tuple[str, Any]]:
     """Municipalities grouped by county (an <optgroup> each) for the page without JavaScript."""
     choices: list[tuple[str, Any]] = [("", str(_("I don't know or I'd rather not say")))]
-    for county in sorted(counties_with_municipalities(), key=lambda c: c.name):
-        choices.append(
-            (
-                county.name,
-                [
-                    (m.slug, m.name)
-                    for m in sorted(county.municipalities.all(), key=lambda m: m.name)
-                ],
-            )
-        )
+    for county, towns in reference_counties():
+        choices.append((county.name, [(m.slug, m.name) for m in towns]))
     return choices
 
 
@@ -254,9 +285,7 @@ class ReportForm(forms.Form):
             widget = municipality.widget
             assert isinstance(widget, MunicipalitySelect)  # noqa: S101 — declared above
             widget.county_of = {
-                m.slug: county.code
-                for county in counties_with_municipalities()
-                for m in county.municipalities.all()
+                m.slug: county.code for county, towns in reference_counties() for m in towns
             }
         self.fields["occurred_on"].widget.attrs["max"] = timezone.localdate().isoformat()
         self.fields["contact_value"].widget.attrs["autocomplete"] = "off"

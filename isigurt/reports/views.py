@@ -5,8 +5,10 @@ redirect → GET). Everything works without JavaScript; scripts only add inline 
 is typed in the tab's sessionStorage, and filter municipalities by county.
 
 What lives in the session, and for how long:
-- ``report_step1``: audience, category and "child in danger" between step 1 and step 2.
-- ``report_done``: the tracking code and secret, until the confirmation page shows them once.
+- ``report_step1``: audience, category and "child in danger" between step 1 and step 2 (a
+  convenience: step 2 carries them in hidden fields too, so an expired session loses nothing).
+- ``report_done``: the idempotency key of the report just filed (never its secret, which is
+  read from the encrypted IdempotencyRecord), until the confirmation page shows it once.
 - ``tracked_report``: the id of the report opened with code and secret; ends with the session.
 """
 
@@ -47,9 +49,10 @@ from isigurt.reports.forms import (
     MessageForm,
     ReportForm,
     StartForm,
+    Step1Form,
     TrackForm,
 )
-from isigurt.reports.models import Audience, Channel, Report
+from isigurt.reports.models import Audience, Channel, IdempotencyRecord, Report
 from isigurt.reports.selectors import report_public_status
 from isigurt.reports.services import (
     EvidenceRefused,
@@ -57,6 +60,7 @@ from isigurt.reports.services import (
     IdempotencyInProgress,
     ReportInvalid,
     evidence_attach,
+    format_secret,
     report_add_information,
     report_message_post,
     report_open,
@@ -70,6 +74,7 @@ STEP1_KEY = "report_step1"
 DONE_KEY = "report_done"
 TRACKED_KEY = "tracked_report"
 TRACK_LIMITS = (Limit(10, 60), Limit(50, 60 * 60))
+FOLLOWUP_LIMITS = (Limit(30, 60), Limit(300, 24 * 60 * 60))
 
 
 def _language() -> str:
@@ -156,13 +161,30 @@ def _evidence_errors(files: list[UploadedFile]) -> list[str]:
     return problems
 
 
+def _step1(request: HttpRequest) -> tuple[dict[str, Any] | None, Step1Form | None]:
+    """Step 1's answers: from step 2's own hidden fields when posted, else the session's copy.
+
+    A posted step 2 carries them (checked again here), so it files even after the session
+    expired. Returns the answers and, when the posted ones were refused, that form.
+    """
+    if request.method == "POST" and "audience" in request.POST:
+        posted = Step1Form(request.POST)
+        if posted.is_valid():
+            return posted.step1(), None
+        return None, posted
+    step1 = request.session.get(STEP1_KEY)
+    if step1 and _spec(step1["category"], step1["audience"]) is not None:
+        return step1, None
+    return None, None
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_not_required
 def report_form(request: HttpRequest) -> HttpResponse:
     """Only the questions that fit the category; server-side checks; every value kept."""
-    step1 = request.session.get(STEP1_KEY)
+    step1, _refused = _step1(request)
     spec = _spec(step1["category"], step1["audience"]) if step1 else None
-    if not step1 or spec is None:
+    if step1 is None or spec is None:
         return redirect("reports:start")
     audience, category = step1["audience"], step1["category"]
     status = 200
@@ -180,8 +202,9 @@ def report_form(request: HttpRequest) -> HttpResponse:
             form.add_report_errors(report_validate(draft=draft))
             evidence_problems = _evidence_errors(files)
             if form.is_valid() and not evidence_problems:
+                # One bucket with the API: a client gets INTAKE_LIMITS across web and app.
                 decision = rate_limit_check(
-                    scope="report", key=client_key(request), limits=INTAKE_LIMITS, fail_open=True
+                    scope="intake", key=client_key(request), limits=INTAKE_LIMITS, fail_open=True
                 )
                 if not decision.allowed:
                     form.add_error(
@@ -200,12 +223,12 @@ def report_form(request: HttpRequest) -> HttpResponse:
                     )
                     response["Retry-After"] = str(decision.retry_after)
                     return response
-                key = form.cleaned_data.get("form_key") or None
+                key = f"web:{form.cleaned_data.get('form_key') or uuid.uuid4().hex}"
                 try:
                     submitted = report_submit(
                         draft=draft,
                         channel=Channel.WEB,
-                        idempotency_key=f"web:{key}" if key else None,
+                        idempotency_key=key,
                         flagged=decision.store_down,
                     )
                 except ReportInvalid as exc:
@@ -235,9 +258,10 @@ def report_form(request: HttpRequest) -> HttpResponse:
                             except (ImageRejected, EvidenceRefused):
                                 attach_failed += 1
                     if not submitted.replayed or DONE_KEY not in request.session:
+                        # Only the key: the secret stays encrypted in the IdempotencyRecord and
+                        # never sits in the session table (the done page reads it from there).
                         request.session[DONE_KEY] = {
-                            "tracking_code": submitted.tracking_code,
-                            "secret": submitted.secret,
+                            "idempotency_key": key,
                             "category": category,
                             "audience": audience,
                             "attach_failed": attach_failed,
@@ -276,6 +300,7 @@ def _form_context(
         "evidence_problems": evidence_problems,
         "max_files": MAX_EVIDENCE_FILES,
         "has_errors": bool(form.errors or evidence_problems),
+        "step1_form": Step1Form.for_step1(step1),
     }
 
 
@@ -284,13 +309,31 @@ def _form_context(
 @login_not_required
 def report_done(request: HttpRequest) -> HttpResponse:
     """The tracking code and secret, shown once; then only the advice remains."""
-    done = request.session.pop(DONE_KEY, None)
+    done = _done_receipt(request.session.pop(DONE_KEY, None))
     context: dict[str, Any] = {"done": done}
     if done:
         context["advice"] = advice_for(done["category"], done["audience"])
         context["category_label"] = category_label(done["category"], done["audience"])
     response = render(request, "reports/done.html", context)
     return _no_store(request, response)
+
+
+def _done_receipt(done: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The session's pointer, completed with the code and secret from the IdempotencyRecord."""
+    if not done or not done.get("idempotency_key"):
+        return None
+    record = (
+        IdempotencyRecord.objects.select_related("report")
+        .filter(key=done["idempotency_key"])
+        .first()
+    )
+    if record is None:
+        return None
+    return {
+        **done,
+        "tracking_code": record.report.display_code,
+        "secret": format_secret(record.secret) if record.secret else None,
+    }
 
 
 # --- tracking ------------------------------------------------------------------------------
@@ -380,6 +423,28 @@ def track(request: HttpRequest) -> HttpResponse:
     return redirect("reports:track")
 
 
+def _followup_refusal(request: HttpRequest) -> tuple[str, int] | None:
+    """A kind message and Retry-After when this connection sent too many follow-ups."""
+    decision = rate_limit_check(
+        scope="followup", key=client_key(request), limits=FOLLOWUP_LIMITS, fail_open=True
+    )
+    if decision.allowed:
+        return None
+    message = _(
+        "You sent a lot in a short time. Please wait %(minutes)d minutes, then send it again."
+        " If you need help now, call ALO 116 111."
+    ) % {"minutes": max(1, (decision.retry_after + 59) // 60)}
+    return message, decision.retry_after
+
+
+def _refused_page(
+    request: HttpRequest, report: Report, retry_after: int, **forms_: Any
+) -> HttpResponse:
+    response = _track_page(request, report=report, status=429, **forms_)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 def _tracked_or_redirect(request: HttpRequest) -> Report | HttpResponse:
     report = _tracked(request)
     if report is None:
@@ -396,6 +461,10 @@ def track_message(request: HttpRequest) -> HttpResponse:
         return report
     form = MessageForm(request.POST)
     if form.is_valid():
+        refusal = _followup_refusal(request)
+        if refusal is not None:
+            form.add_error("body", refusal[0])
+            return _refused_page(request, report, refusal[1], message_form=form)
         try:
             report_message_post(report=report, body=form.cleaned_data["body"], actor=None)
         except ReportInvalid as exc:
@@ -415,6 +484,10 @@ def track_information(request: HttpRequest) -> HttpResponse:
         return report
     form = InformationForm(request.POST)
     if form.is_valid():
+        refusal = _followup_refusal(request)
+        if refusal is not None:
+            form.add_error("text", refusal[0])
+            return _refused_page(request, report, refusal[1], information_form=form)
         try:
             report_add_information(report=report, text=form.cleaned_data["text"])
         except ReportInvalid as exc:
@@ -436,6 +509,17 @@ def track_evidence(request: HttpRequest) -> HttpResponse:
     files = request.FILES.getlist("evidence")
     problems = _evidence_errors(files) if files else [_("Choose a picture first.")]
     if not problems:
+        refusal = _followup_refusal(request)
+        if refusal is not None:
+            return _refused_page(
+                request,
+                report,
+                refusal[1],
+                evidence_problems=[
+                    refusal[0],
+                    _("Please choose the pictures again: for your safety we do not keep them."),
+                ],
+            )
         added = 0
         for upload in files:
             try:

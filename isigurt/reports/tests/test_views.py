@@ -1,5 +1,6 @@
 """The public report pages without JavaScript: step 1, step 2, the one-time confirmation."""
 
+import json
 import re
 
 import pytest
@@ -347,3 +348,81 @@ def test_a_same_origin_form_post_works_although_no_referrer_makes_the_origin_nul
 def test_a_null_origin_from_another_site_is_still_refused():
     assert _csrf_post({"Origin": "null", "Sec-Fetch-Site": "cross-site"}) == 403
     assert _csrf_post({"Origin": "null"}) == 403
+
+
+# --- step 2 stands on its own; the secret never sits in the session -------------------------
+
+
+def _hidden(html: str, name: str) -> str:
+    match = re.search(rf'<input type="hidden" name="{name}" value="([^"]*)"', html)
+    assert match, f"step 2 carries {name} in a hidden field"
+    return match.group(1)
+
+
+def test_step_two_still_files_the_report_after_the_session_expired(client):
+    start(client, category="grooming", audience="teen", danger="yes")
+    html = form_page(client)
+    data = details(html, description="Typed slowly, over twenty minutes.")
+    data.update({name: _hidden(html, name) for name in ("audience", "category", "child_in_danger")})
+    client.session.flush()  # the session expired while the reporter was typing
+    client.cookies.clear()
+
+    response = client.post(url("reports:form"), data)
+
+    assert response.status_code == 302
+    assert response["Location"] == url("reports:done")
+    report = Report.objects.get()
+    assert (report.audience, report.category, report.child_in_danger) == ("teen", "grooming", True)
+    assert report.description == "Typed slowly, over twenty minutes."
+
+
+def test_step_two_refuses_a_category_that_does_not_fit_the_audience(client):
+    data = {
+        "audience": "child",
+        "category": "no-such-category",
+        "child_in_danger": "no",
+        "description": "Placeholder.",
+    }
+    response = client.post(url("reports:form"), data)
+    assert response.status_code == 302
+    assert response["Location"] == url("reports:start")
+    assert Report.objects.count() == 0
+
+
+def test_the_secret_is_never_stored_in_the_session_table(client):
+    from django.contrib.sessions.models import Session
+
+    start(client)
+    client.post(url("reports:form"), details(form_page(client)))
+    report = Report.objects.get()
+    assert Session.objects.exists()
+
+    html = client.get(url("reports:done")).content.decode()
+    secret = re.search(r'id="tracking-secret">([^<]+)<', html).group(1)
+    assert report_open(tracking_code=report.display_code, secret=secret) == report
+    for row in Session.objects.all():
+        decoded = json.dumps(row.get_decoded())
+        assert secret not in decoded
+        assert secret.replace("-", "") not in decoded
+    assert "report_done" not in client.session
+    assert secret not in client.get(url("reports:done")).content.decode()
+
+
+def test_the_web_form_and_the_api_share_one_intake_limit(client, monkeypatch):
+    from isigurt.lib import ratelimit
+    from isigurt.reports.tests.factories import new_key, report_payload
+
+    monkeypatch.setattr(ratelimit, "_clock", lambda: 1_800_000_000.0)  # mid-window, fixed
+    for _ in range(10):
+        answer = client.post(
+            "/api/v1/reports",
+            data=json.dumps(report_payload()),
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=new_key(),
+        )
+        assert answer.status_code == 201
+    start(client)
+    response = client.post(url("reports:form"), details(form_page(client), description="Kept."))
+    assert response.status_code == 429
+    assert "Kept." in response.content.decode()
+    assert Report.objects.count() == 10

@@ -97,3 +97,16 @@ def test_the_advice_pages_speak_to_each_audience(client):
     assert "Do not pay and do not send more images." not in child
     assert 'href="tel:116111"' in client.get(reverse("app:advice", args=["child"])).content.decode()
     assert client.get("/app/advice/robots/").status_code == 404
+
+
+def test_the_shell_renders_without_the_database_once_the_lookup_is_warm(
+    client, django_assert_num_queries
+):
+    from isigurt.geography.selectors import reference_counties
+
+    assert reference_counties()  # warm the in-memory reference lookup
+    client.get(reverse("app:shell_lang", args=["en"]))  # and the session/middleware paths
+    with django_assert_num_queries(0):
+        response = client.get(reverse("app:shell_lang", args=["en"]))
+    assert response.status_code == 200
+    assert 'value="AL-11"' in response.content.decode()

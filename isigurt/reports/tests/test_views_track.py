@@ -168,3 +168,24 @@ def test_closing_forgets_the_report_on_this_device(client):
 )
 def test_the_tracking_actions_refuse_get(client, name):
     assert client.get(url(name)).status_code == 405
+
+
+def test_too_many_follow_ups_are_refused_kindly_and_keep_what_was_typed(client, monkeypatch):
+    from isigurt.lib import ratelimit
+
+    monkeypatch.setattr(ratelimit, "_clock", lambda: 1_800_000_000.0)  # one fixed minute
+    result = submitted()
+    open_report(client, result)
+    for number in range(30):
+        assert (
+            client.post(url("reports:track_message"), {"body": f"Note {number}."}).status_code
+            == 302
+        )
+    refused = client.post(url("reports:track_information"), {"text": "Typed and kept."})
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) >= 1
+    html = refused.content.decode()
+    assert "Typed and kept." in html
+    assert "You sent a lot in a short time." in html
+    assert ReportMessage.objects.filter(report=result.report).count() == 30
+    assert client.post(url("reports:track_message"), {"body": "One more."}).status_code == 429
