@@ -54,5 +54,5 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DatabaseError)
     def on_database_error(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
         if is_connection_error(exc):
-            return database_unavailable_response()
+            return database_unavailable_response(request)
         raise exc

@@ -7,3 +7,10 @@ class LibConfig(AppConfig):
     name = "isigurt.lib"
     label = "lib"
     verbose_name = "I Sigurt helpers"
+
+    def ready(self) -> None:
+        from django.core.signals import got_request_exception
+
+        from isigurt.lib.middleware import mark_database_outage
+
+        got_request_exception.connect(mark_database_outage, dispatch_uid="isigurt-db-outage")

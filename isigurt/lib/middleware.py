@@ -1,10 +1,12 @@
 """Project-wide middleware: database outage handling and response headers."""
 
+import sys
 from collections.abc import Callable
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import trans_real
@@ -12,11 +14,23 @@ from django.utils.translation import trans_real
 RETRY_AFTER_SECONDS = 5
 
 
-def database_unavailable_response() -> HttpResponse:
-    response = JsonResponse(
-        {"detail": _("The service is briefly unavailable. Please try again in a moment.")},
-        status=503,
-    )
+def database_unavailable_response(request: HttpRequest | None = None) -> HttpResponse:
+    """503 with Retry-After: JSON for the API, a plain page (with the helpline) for people."""
+    message = _("The service is briefly unavailable. Please try again in a moment.")
+    if request is not None and not request.path_info.startswith("/api/"):
+        # Rendered without the request: no context processor may touch the database now.
+        html = render_to_string(
+            "errors/503.html",
+            {
+                "message": message,
+                "QUICK_EXIT_URL": settings.QUICK_EXIT_URL,
+                "HELPLINE_NUMBER": "116111",
+                "LANGUAGE_CODE": translation.get_language(),
+            },
+        )
+        response: HttpResponse = HttpResponse(html, status=503)
+    else:
+        response = JsonResponse({"detail": message, "errors": []}, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
@@ -28,23 +42,39 @@ def is_connection_error(exc: BaseException) -> bool:
     return isinstance(exc, DatabaseError) and "connection" in str(exc).lower()
 
 
+def mark_database_outage(
+    sender: object, request: HttpRequest | None = None, **kwargs: object
+) -> None:
+    """got_request_exception receiver: remember that a 500 came from a database outage.
+
+    Django turns an exception in any middleware layer (a session saved after the view, say)
+    into a 500 before outer middleware sees it; the mark lets the outermost layer answer 503.
+    """
+    exc = sys.exc_info()[1]
+    if request is not None and exc is not None and is_connection_error(exc):
+        request.database_unavailable = True  # type: ignore[attr-defined]
+
+
 class DatabaseUnavailableMiddleware:
-    """R6: a database outage becomes 503 with Retry-After, never a 500."""
+    """R6: a database outage becomes 503 with Retry-After, never a 500. Must come first."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
         except DatabaseError as exc:
             if is_connection_error(exc):
-                return database_unavailable_response()
+                return database_unavailable_response(request)
             raise
+        if response.status_code == 500 and getattr(request, "database_unavailable", False):
+            return database_unavailable_response(request)
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, DatabaseError) and is_connection_error(exception):
-            return database_unavailable_response()
+            return database_unavailable_response(request)
         return None
 
 

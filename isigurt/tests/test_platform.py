@@ -64,6 +64,25 @@ def test_healthz_answers_503_quickly_when_the_database_is_unreachable() -> None:
     assert float(took) < 3
 
 
+def test_a_report_form_post_answers_an_html_503_when_the_database_is_unreachable() -> None:
+    """The session is saved after the view: its failure must be a 503 too, never a 500."""
+    code = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "c = Client(raise_request_exception=False)\n"
+        "r = c.post('/raporto/', {'audience': 'child', 'category': 'bullying',"
+        " 'child_in_danger': 'no'})\n"
+        "print(r.status_code, r.get('Retry-After'), r['Content-Type'].split(';')[0],"
+        " 'id=\"quick-exit\"' in r.content.decode())\n"
+    )
+    result = _run_python(
+        code,
+        {"DJANGO_SETTINGS_MODULE": "isigurt.settings.base", "DATABASE_URL": UNREACHABLE_DATABASE},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["503", "5", "text/html", "True"]
+
+
 def test_a_page_answers_503_not_500_when_the_database_is_unreachable() -> None:
     code = (
         "import django; django.setup()\n"
