@@ -39,6 +39,7 @@ from isigurt.accounts.models import (
     RoleGrant,
     User,
 )
+from isigurt.audit.services import audit_record
 from isigurt.geography.models import County, Municipality
 from isigurt.lib.ratelimit import LOGIN_LIMITS, rate_limit_check
 
@@ -163,20 +164,51 @@ def login_password_check(*, request: HttpRequest, username: str, password: str) 
         return LoginResult(LoginOutcome.UNAVAILABLE, retry_after=UNAVAILABLE_RETRY_AFTER)
     if not limited.allowed:
         return LoginResult(LoginOutcome.RATE_LIMITED, retry_after=limited.retry_after)
+    # The password hasher runs outside the transaction: the audit chain's lock is held only
+    # for the few writes below, never for a hash.
     user = authenticate(request, username=username, password=password)
-    login_attempt_record(
-        username=username,
-        address=address,
-        kind=LoginAttempt.Kind.PASSWORD,
-        succeeded=user is not None,
-    )
-    if user is None or not isinstance(user, User):
-        return LoginResult(LoginOutcome.INVALID)
-    login(request, user)  # cycles the session key (S6)
+    if user is not None and not isinstance(user, User):
+        user = None
+    # The same queries and writes for an existing and an unknown username (S5): the lookup
+    # below runs for both, and both write one attempt and one audit entry.
+    known_id = user.pk if user is not None else _user_id_for(username)
+    with transaction.atomic():
+        login_attempt_record(
+            username=username,
+            address=address,
+            kind=LoginAttempt.Kind.PASSWORD,
+            succeeded=user is not None,
+        )
+        if user is None:
+            _audit_login(action="login.failure", user_id=known_id, request=request)
+            if login_gate(username=username, address=address).outcome is LoginOutcome.LOCKED:
+                _audit_login(action="login.locked", user_id=known_id, request=request)
+            return LoginResult(LoginOutcome.INVALID)
+        login(request, user)  # cycles the session key (S6)
+        audit_record(actor=user, action="login.success", target=user, request=request)
     return LoginResult(LoginOutcome.OK, user=user)
 
 
+def _user_id_for(username: str) -> int | None:
+    """The id of the account with that username, if there is one (for the audit entry only)."""
+    known = User.objects.filter(**{User.USERNAME_FIELD: username})
+    return known.values_list("pk", flat=True).first()
+
+
+def _audit_login(*, action: str, user_id: int | None, request: HttpRequest) -> None:
+    """An entry about a login attempt nobody has proved to be: no actor, and the account's id
+    only when the account exists. The typed username is never recorded."""
+    audit_record(
+        actor=None,
+        action=action,
+        object_type=User._meta.label_lower if user_id is not None else None,
+        object_id=user_id,
+        request=request,
+    )
+
+
 def _second_factor_failed(*, request: HttpRequest, user: User) -> LoginResult:
+    """Call inside the transaction of the step: the attempt and its audit entries go together."""
     address = client_address(request)
     login_attempt_record(
         username=user.get_username(),
@@ -184,17 +216,21 @@ def _second_factor_failed(*, request: HttpRequest, user: User) -> LoginResult:
         kind=LoginAttempt.Kind.SECOND_FACTOR,
         succeeded=False,
     )
+    audit_record(actor=user, action="login.second_factor_failure", target=user, request=request)
     gate = login_gate(username=user.get_username(), address=address)
     if gate.outcome is LoginOutcome.LOCKED:
+        audit_record(actor=user, action="login.locked", target=user, request=request)
         logout(request)  # too many wrong codes: start again, once the lock has passed
         return gate
     return LoginResult(LoginOutcome.INVALID)
 
 
 def _second_factor_passed(*, request: HttpRequest, user: User, device: TOTPDevice) -> LoginResult:
+    """Call inside the transaction of the step."""
     otp_login(request, device)
     request.session.cycle_key()  # the session gains rights: give it a new id
     login_failures_clear(username=user.get_username(), address=client_address(request))
+    audit_record(actor=user, action="login.verified", target=user, request=request)
     return LoginResult(LoginOutcome.OK, user=user)
 
 
@@ -220,9 +256,9 @@ def login_second_factor_verify(*, request: HttpRequest, user: User, token: str) 
             if device.verify_token(token):
                 matched = device
                 break
-    if matched is None:
-        return _second_factor_failed(request=request, user=user)
-    return _second_factor_passed(request=request, user=user, device=matched)
+        if matched is None:
+            return _second_factor_failed(request=request, user=user)
+        return _second_factor_passed(request=request, user=user, device=matched)
 
 
 def user_has_confirmed_device(*, user: User) -> bool:
@@ -252,12 +288,26 @@ def totp_enrolment_confirm(*, request: HttpRequest, user: User, token: str) -> L
             .first()
         )
         verified = device is not None and device.verify_token(token)
-        if device is not None and verified:
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-    if device is None or not verified:
-        return _second_factor_failed(request=request, user=user)
-    return _second_factor_passed(request=request, user=user, device=device)
+        if device is None or not verified:
+            return _second_factor_failed(request=request, user=user)
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        audit_record(
+            actor=user,
+            action="user.second_factor_enrolled",
+            target=user,
+            request=request,
+        )
+        return _second_factor_passed(request=request, user=user, device=device)
+
+
+def session_logout(*, request: HttpRequest) -> None:
+    """End the staff session on the server (the session row is flushed), recorded."""
+    user = request.user
+    with transaction.atomic():
+        if isinstance(user, User):
+            audit_record(actor=user, action="login.logout", target=user, request=request)
+        logout(request)
 
 
 def totp_current_token(*, device: TOTPDevice) -> str:
@@ -440,15 +490,45 @@ def user_create(
     organisation: Organisation,
     roles: list[str],
     email: str = "",
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> User:
+    """A new staff user with these roles, recorded in the audit log (``actor`` None: a
+    command run on the server)."""
     user = User(username=username, email=email, organisation=organisation)
     user.set_password(password)
-    user.is_staff = Role.PLATFORM_ADMIN in roles
-    user.is_superuser = Role.PLATFORM_ADMIN in roles
+    user.is_staff = user.is_superuser = Role.PLATFORM_ADMIN in roles
+    fields = ["username", "password", "organisation", "role_grants", "is_staff", "is_superuser"]
+    if email:
+        fields.insert(2, "email")
     with transaction.atomic():
         user.save()
         RoleGrant.objects.bulk_create([RoleGrant(user=user, role=role) for role in roles])
+        audit_record(actor=actor, action="user.create", target=user, fields=fields, request=request)
     return user
+
+
+def user_admin_flags_sync(
+    *, user: User, actor: User | None = None, request: HttpRequest | None = None
+) -> list[str]:
+    """Make ``is_staff`` and ``is_superuser`` say what the platform administrator role says.
+
+    The admin site opens to ``is_staff`` and grants every permission on ``is_superuser``, so
+    the two flags follow the role and nothing else. Call after roles change; returns the names
+    of the flags that changed (and records them in the audit log).
+    """
+    admin = RoleGrant.objects.filter(user=user, role=Role.PLATFORM_ADMIN).exists()
+    changed = [name for name in ("is_staff", "is_superuser") if getattr(user, name) != admin]
+    if changed:
+        with transaction.atomic():
+            for name in changed:
+                setattr(user, name, admin)
+            user.save(update_fields=changed)
+            audit_record(
+                actor=actor, action="user.update", target=user, fields=changed, request=request
+            )
+    user.__dict__.pop("_role_cache", None)
+    return changed
 
 
 def demo_seed() -> SeedSummary:
@@ -475,9 +555,22 @@ def demo_seed() -> SeedSummary:
                     user.organisation = organisation
                     user.set_password(DEMO_PASSWORD)
                     user.save(update_fields=["organisation", "password"])
-                RoleGrant.objects.get_or_create(user=user, role=demo.role)
+                    audit_record(
+                        actor=None,
+                        action="user.update",
+                        target=user,
+                        fields=["organisation", "password"],
+                    )
+                _, granted = RoleGrant.objects.get_or_create(user=user, role=demo.role)
+                if granted:
+                    audit_record(
+                        actor=None, action="user.update", target=user, fields=["role_grants"]
+                    )
+                user_admin_flags_sync(user=user)
             if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
                 TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
+        # One entry for the run; each user it created or changed has its own entry above.
+        audit_record(actor=None, action="demo.seed")
     return SeedSummary(
         organisations=Organisation.objects.count(),
         child_protection_units=Organisation.objects.filter(

@@ -4,7 +4,6 @@ from base64 import b32encode
 
 import segno
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -159,7 +158,7 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @second_factor_not_required
 def logout_view(request: HttpRequest) -> HttpResponse:
-    logout(request)  # flushes the session row: the old cookie is worthless
+    services.session_logout(request=request)  # flushes the session row: the old cookie is worthless
     return redirect("hub:home")
 
 
