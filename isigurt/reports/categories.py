@@ -192,9 +192,18 @@ CATEGORY_SPECS: dict[str, CategorySpec] = {
             Audience.TEEN: _("Hate or discrimination"),
             Audience.ADULT: _("Hate speech or discrimination"),
         },
-        explanations=_same(
-            _("Attacks on people for their origin, religion, disability, gender or who they love.")
-        ),
+        explanations={
+            Audience.CHILD: _(
+                "Someone is unkind to people because of where they come from, what they believe,"
+                " how their body works, or who they are."
+            ),
+            Audience.TEEN: _(
+                "Attacks on people for their origin, religion, disability, gender or who they love."
+            ),
+            Audience.ADULT: _(
+                "Attacks on people for their origin, religion, disability, gender or who they love."
+            ),
+        },
         groups=ALL_GROUPS,
         evidence_allowed=True,
         advice=_advice(
@@ -209,7 +218,11 @@ CATEGORY_SPECS: dict[str, CategorySpec] = {
             Audience.TEEN: _("Harmful content: self-harm, suicide, violence or drugs"),
             Audience.ADULT: _("Harmful content (self-harm, suicide, violence, drugs)"),
         },
-        explanations=_same(_("Content that could hurt children who see it.")),
+        explanations={
+            Audience.CHILD: _("Pictures, videos or words that made you feel scared or sad."),
+            Audience.TEEN: _("Content that could hurt children who see it."),
+            Audience.ADULT: _("Content that could hurt children who see it."),
+        },
         groups=(WHERE, WHEN, DESCRIPTION, CONTACT),
         evidence_allowed=False,
         advice=_advice(

@@ -139,6 +139,23 @@ def test_abuse_material_asks_for_the_link_and_explains_why_no_picture(client):
     assert "is itself a crime" in html
 
 
+def test_a_child_reporting_abuse_material_is_told_kindly_not_frightened(client):
+    start(client, category="abuse_material", audience="child")
+    html = form_page(client)
+    assert "Please do not send the picture." in html
+    assert "the link is enough" in html
+    assert "You did the right thing by telling us." in html
+    assert "crime" not in html
+
+
+def test_a_child_gets_plain_words_for_hate_and_harmful_content(client):
+    html = client.get(url("reports:start"), {"audience": "child"}).content.decode()
+    assert "Someone is unkind to people because of where they come from" in html
+    assert "made you feel scared or sad" in html
+    assert "origin, religion, disability" not in html
+    assert "Content that could hurt children" not in html
+
+
 def test_municipalities_are_grouped_by_county_and_outside_albania_is_offered(client):
     start(client)
     html = form_page(client)
