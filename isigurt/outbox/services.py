@@ -214,3 +214,13 @@ def outbox_relay_pending(*, limit: int = 100) -> RelayResult:
     if not broker_url:
         return _relay_inline(limit)
     return _relay_to_broker(limit, broker_url)
+
+
+HANDLED_RETENTION = timedelta(days=7)
+
+
+def outbox_purge_handled(*, now: Any = None) -> int:
+    """Retention: handled messages are history once a week old (they hold ids only)."""
+    cutoff = (now or timezone.now()) - HANDLED_RETENTION
+    deleted, _per_model = OutboxMessage.objects.filter(handled_at__lt=cutoff).delete()
+    return deleted

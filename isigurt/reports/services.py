@@ -28,12 +28,13 @@ import re
 import secrets
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from isigurt.reports import storage
@@ -340,6 +341,16 @@ def report_submit(
         secret=format_secret(secret),
         replayed=False,
     )
+
+
+def idempotency_records_purge(*, now: datetime | None = None) -> int:
+    """Retention: drop idempotency records (which hold a secret) after IDEMPOTENCY_TTL_HOURS.
+
+    A client retries within minutes; after the window the same key is simply a new request.
+    """
+    cutoff = (now or timezone.now()) - timedelta(hours=IDEMPOTENCY_TTL_HOURS)
+    deleted, _per_model = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 def idempotency_key_used(key: str) -> bool:
