@@ -140,6 +140,7 @@ def main() -> None:
         "SECRET_KEY": secrets.token_urlsafe(64),
         "FIELD_ENCRYPTION_KEYS": "b1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
         "ALLOWED_HOSTS": "127.0.0.1",
+        "REDIS_URL": "redis://127.0.0.1:6379/8",
         "SECURE_SSL_REDIRECT": "false",
         "ISIGURT_RATE_LIMIT": "off",
         "ISIGURT_DEMO_MODE": "false",

@@ -5,12 +5,15 @@ from django.core.exceptions import ImproperlyConfigured
 from isigurt.lib.env import env_bool
 
 from .base import *  # noqa: F403
-from .base import FIELD_ENCRYPTION_KEYS, INSECURE_DEV_SECRET, SECRET_KEY
+from .base import FIELD_ENCRYPTION_KEYS, INSECURE_DEV_SECRET, REDIS_URL, SECRET_KEY
 
 if SECRET_KEY == INSECURE_DEV_SECRET or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured("SECRET_KEY must be set to a long random value in production.")
 if not FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set in production.")
+if not REDIS_URL:
+    # Rate limits and the login minute must be shared by every worker process.
+    raise ImproperlyConfigured("REDIS_URL must be set in production (shared rate-limit store).")
 if env_bool("ISIGURT_DEMO_MODE", False):
     raise ImproperlyConfigured("Demo mode cannot run with production settings.")
 
