@@ -421,3 +421,22 @@ def test_a_large_upload_never_touches_the_disk():
     upload = request.FILES["file"]
     assert isinstance(upload, InMemoryUploadedFile)
     assert upload.size == MAX_UPLOAD_BYTES + 1
+
+
+def test_intake_answers_201_at_once_with_the_broker_down(
+    client, settings, django_capture_on_commit_callbacks
+):
+    """R3: the request path never talks to the broker; the work waits in the outbox."""
+    import time
+
+    from isigurt.outbox.models import OutboxMessage
+
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6390/0"  # nothing listens there
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_report(client)
+    assert response.status_code == 201
+    assert time.monotonic() - started < 1
+    message = OutboxMessage.objects.get()
+    assert message.dispatched_at is None
+    assert message.handled_at is None
