@@ -210,13 +210,155 @@ def test_the_tracking_page_shows_the_status_and_the_helplines_message(page, live
     assert "secret" not in page.url.lower()
 
 
-def test_quick_exit_is_first_in_focus_and_leaves_for_good(page, live_server, settings):
+DRAFT_KEYS = "Object.keys(sessionStorage).filter(k => k.indexOf('isigurt:') === 0)"
+
+
+def test_quick_exit_leaves_for_good_and_forgets_the_drafts(page, live_server, settings):
     settings.QUICK_EXIT_URL = f"{live_server.url}/robots.txt"
     page.goto(f"{live_server.url}/en/")
     page.goto(f"{live_server.url}/en/report/?audience=child")
-    page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.id") == "quick-exit"
-    page.keyboard.press("Enter")
+    page.check("input[name=category][value=bullying]")  # the tab keeps a draft of this
+    assert page.evaluate(DRAFT_KEYS) == ["isigurt:draft:report-start"]
+    page.keyboard.press("Escape")
     page.wait_for_url(re.compile(r".*/robots\.txt$"))
+    assert page.evaluate(DRAFT_KEYS) == []  # same origin, same tab: nothing typed is left
     page.go_back()
     assert "/report/" not in page.url
+
+
+def test_quick_exit_is_the_first_thing_in_focus(page, live_server):
+    page.goto(f"{live_server.url}/en/report/?audience=child")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "quick-exit"
+
+
+# --- the app's queue: exactly once, nothing lost --------------------------------------------
+
+QUEUE_ITEMS = (
+    "new Promise(r => { const o = indexedDB.open('isigurt-app'); o.onsuccess = () =>"
+    " { const q = o.result.transaction('queue').objectStore('queue').getAll();"
+    " q.onsuccess = () => r(q.result); }; })"
+)
+RETRY_NOW = "window.dispatchEvent(new Event('online'))"  # the app sends at once when online
+
+
+def write_app_report(page, description: str) -> None:
+    page.check("input[name=audience][value=teen]")
+    page.check("input[name=category][value=bullying]")
+    page.fill("#id_description", description)
+    page.click("#app-form button[type=submit]")
+
+
+def wait_for_queue(page, condition: str, timeout: int = 10_000) -> None:
+    page.wait_for_function(f"{QUEUE_ITEMS}.then(items => {condition})", timeout=timeout)
+
+
+def test_a_503_and_a_captive_portal_page_keep_the_report_queued_then_it_arrives_once(
+    context, live_server
+):
+    page = context.new_page()
+    answers = iter(
+        [
+            {"status": 503, "headers": {"Retry-After": "1"}, "body": "Service Unavailable"},
+            {"status": 200, "content_type": "text/html", "body": "<h1>Log in to the Wi-Fi</h1>"},
+        ]
+    )
+    reached = []
+
+    def network(route):
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        answer = next(answers, None)
+        if answer is None:
+            reached.append(route.request.headers["idempotency-key"])
+            route.continue_()
+        else:
+            route.fulfill(**answer)
+
+    context.route("**/api/v1/reports", network)
+    page.goto(f"{live_server.url}/app/en/")
+    write_app_report(page, "Placeholder sent through a bad network.")
+
+    wait_for_queue(page, "items.length === 1 && items[0].attempts === 1")  # the 503
+    page.evaluate(RETRY_NOW)
+    wait_for_queue(page, "items.length === 1 && items[0].attempts === 2")  # the portal's page
+    [item] = page.evaluate(QUEUE_ITEMS)
+    assert item["state"] == "queued"  # not "rejected": the network, not the report, was wrong
+    assert Report.objects.count() == 0
+
+    page.evaluate(RETRY_NOW)
+    wait_for_queue(page, "items.length === 0")
+    page.wait_for_selector(".receipt .tracking-code")
+    assert reached == [item["key"]]
+    assert Report.objects.get().description == "Placeholder sent through a bad network."
+
+
+def test_a_report_being_fixed_stays_queued_and_a_deleted_one_does_not_come_back(
+    context, live_server
+):
+    page = context.new_page()
+    keys, held = [], []
+    refusal = {"detail": "Please check these answers.", "errors": [{"field": "urls",
+               "message": "Placeholder problem with the link."}]}  # fmt: skip
+
+    def network(route):
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        keys.append(route.request.headers["idempotency-key"])
+        if len(keys) == 1:
+            route.fulfill(status=422, json=refusal)
+        elif len(keys) == 2:
+            route.continue_()
+        else:
+            held.append(route)  # answered later, after the reporter deleted the report
+
+    context.route("**/api/v1/reports", network)
+    page.goto(f"{live_server.url}/app/en/")
+    write_app_report(page, "First version.")
+    page.wait_for_selector(".queued-report .errorlist >> text=Placeholder problem")
+    page.click(".queued-report button >> text=Fix it")
+    wait_for_queue(page, "items.length === 1 && items[0].state === 'editing'")
+
+    page.reload()  # the app is closed while the report is being fixed: it is still there
+    wait_for_queue(page, "items.length === 1")
+    page.click(".queued-report button >> text=Fix it")
+    page.wait_for_function("() => document.querySelector('#id_description').value !== ''")
+    page.fill("#id_description", "Fixed version.")
+    page.click("#app-form button[type=submit]")
+    page.wait_for_selector(".receipt .tracking-code")
+    wait_for_queue(page, "items.length === 0")
+    assert Report.objects.get().description == "Fixed version."
+    assert len(keys) == 2 and keys[0] != keys[1]  # a changed body gets a new key
+
+    write_app_report(page, "Sent, then deleted while sending.")
+    while not held:
+        page.wait_for_timeout(50)
+    page.click(".queued-report button >> text=Delete it")
+    wait_for_queue(page, "items.length === 0")
+    held[0].fulfill(status=503, headers={"Retry-After": "1"}, body="Service Unavailable")
+    page.wait_for_timeout(500)
+    assert page.evaluate(QUEUE_ITEMS) == []
+    assert Report.objects.count() == 1
+
+
+def test_the_installed_app_opens_from_its_cache_when_the_server_answers_503(context, live_server):
+    page = context.new_page()
+    page.goto(f"{live_server.url}/app/en/")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
+    down = {"status": 503, "content_type": "text/html", "body": "<h1>Database down</h1>"}
+    context.route("**/app/en/", lambda route: route.fulfill(**down))
+    context.route("**/api/v1/reports", lambda route: route.fulfill(**down))
+
+    page.reload()
+    page.wait_for_selector("#app-form")
+    assert "Database down" not in page.content()
+    write_app_report(page, "Placeholder written while the server was down.")
+    wait_for_queue(page, "items.length === 1 && items[0].attempts >= 1")
+    assert page.evaluate(QUEUE_ITEMS)[0]["state"] == "queued"
+
+    context.unroute("**/api/v1/reports")
+    page.evaluate(RETRY_NOW)
+    page.wait_for_selector(".receipt .tracking-code", timeout=15_000)
+    assert Report.objects.count() == 1

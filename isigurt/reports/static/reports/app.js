@@ -78,6 +78,20 @@
   }
   function put(store, item) { return tx([store], "readwrite", function (t) { t.objectStore(store).put(item); }); }
   function remove(store, key) { return tx([store], "readwrite", function (t) { t.objectStore(store).delete(key); }); }
+  // Change a queued item as it is stored now, never a snapshot: re-read inside the write
+  // transaction, and do nothing if it was deleted (or changed state) in the meantime.
+  function update(key, expectedState, change) {
+    return tx(["queue"], "readwrite", function (t) {
+      var store = t.objectStore("queue");
+      var read = store.get(key);
+      read.onsuccess = function () {
+        var current = read.result;
+        if (!current || (expectedState && current.state !== expectedState)) return;
+        change(current);
+        store.put(current);
+      };
+    });
+  }
 
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -201,12 +215,37 @@
     return data;
   }
 
+  // The rejected report being fixed in the form: it stays in the queue until its new version is
+  // queued, so closing the app while fixing it loses nothing.
+  var editingKey = null;
+
+  // Queue the report; when it is a fixed rejected one, replace that in the same transaction.
+  // The Idempotency-Key changes only if the body changed (the same body keeps its key).
+  function enqueue(body) {
+    var fresh = { key: uuid(), body: body, created: Date.now(), attempts: 0, next: 0, state: "queued" };
+    var oldKey = editingKey;
+    return tx(["queue"], "readwrite", function (t) {
+      var store = t.objectStore("queue");
+      if (!oldKey) { store.put(fresh); return; }
+      var read = store.get(oldKey);
+      read.onsuccess = function () {
+        var old = read.result;
+        if (old && JSON.stringify(old.body) === JSON.stringify(body)) {
+          old.state = "queued"; old.attempts = 0; old.next = 0; delete old.errors;
+          store.put(old);
+          return;
+        }
+        if (old) { fresh.created = old.created; store.delete(oldKey); }
+        store.put(fresh);
+      };
+    }).then(function () { editingKey = null; });
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     if (window.isigurtReportForm && !window.isigurtReportForm.validate(form)) return;
     if (!specs[value("category")]) return;
-    var item = { key: uuid(), body: reportBody(), created: Date.now(), attempts: 0, next: 0, state: "queued" };
-    put("queue", item).then(function () {
+    enqueue(reportBody()).then(function () {
       form.reset();
       $("#details").hidden = true;
       $("#category-box").hidden = true;
@@ -223,6 +262,23 @@
     return Date.now() + wait * 1000;
   }
 
+  // Only a JSON answer from the API that names what is wrong is a rejection the reporter must
+  // fix; anything else (a captive portal's page, a redirect to HTML, 408, 409, 429, 5xx, a lost
+  // answer) may be the network's doing: keep the report and try again later, with the same key.
+  var REJECTED = [400, 413, 415, 422];
+
+  function retryLater(item, retryAfter) {
+    return update(item.key, "queued", function (current) {
+      current.attempts = (current.attempts || 0) + 1;
+      current.next = backoff(current.attempts, retryAfter);
+    });
+  }
+
+  function isJson(response) {
+    var type = (response.headers.get("Content-Type") || "").split(";")[0].trim().toLowerCase();
+    return type === "application/json" || type === "application/problem+json";
+  }
+
   function sendOne(item) {
     return fetch(API, {
       method: "POST",
@@ -233,8 +289,10 @@
       },
       body: JSON.stringify(item.body)
     }).then(function (response) {
-      if (response.status === 201) {
+      var retryAfter = parseInt(response.headers.get("Retry-After") || "0", 10) || 0;
+      if (response.status === 201 && isJson(response) && !response.redirected) {
         return response.json().then(function (data) {
+          if (!data || !data.tracking_code) return retryLater(item, 0);
           var receipt = {
             key: item.key, code: data.tracking_code, secret: data.secret,
             advice: data.advice || [], created: item.created
@@ -243,25 +301,25 @@
             t.objectStore("receipts").put(receipt);
             t.objectStore("queue").delete(item.key);
           });
-        });
+        }, function () { return retryLater(item, 0); });
       }
-      var retry = response.status === 409 || response.status === 429 || response.status >= 500;
-      if (retry) {
-        item.attempts += 1;
-        item.next = backoff(item.attempts, parseInt(response.headers.get("Retry-After") || "0", 10));
-        return put("queue", item);
+      if (REJECTED.indexOf(response.status) !== -1 && isJson(response) && !response.redirected) {
+        return response.json().then(function (data) {
+          if (!data || (!data.errors && !data.detail)) return retryLater(item, retryAfter);
+          var errors = (Array.isArray(data.errors) ? data.errors : []).map(function (e) {
+            return { field: e.field || "", message: e.message || "" };
+          });
+          if (!errors.length) errors = [{ field: "", message: String(data.detail || response.status) }];
+          return update(item.key, "queued", function (current) {
+            current.state = "rejected";
+            current.errors = errors;
+          });
+        }, function () { return retryLater(item, retryAfter); });
       }
-      return response.json().catch(function () { return {}; }).then(function (data) {
-        item.state = "rejected";
-        item.errors = (data.errors || []).map(function (e) { return { field: e.field || "", message: e.message || "" }; });
-        if (!item.errors.length) item.errors = [{ field: "", message: data.detail || String(response.status) }];
-        return put("queue", item);
-      });
+      return retryLater(item, retryAfter);
     }, function () {
       // No connection, or the answer was lost: same key next time, the server replays.
-      item.attempts += 1;
-      item.next = backoff(item.attempts, 0);
-      return put("queue", item);
+      return retryLater(item, 0);
     });
   }
 
@@ -309,10 +367,10 @@
         var li = el("li", "card queued-report");
         var spec = specs[item.body.category];
         li.appendChild(el("p", "", spec ? spec.label : new Date(item.created).toLocaleString()));
-        if (item.state === "rejected") {
+        if (item.state === "rejected" || item.state === "editing") {
           li.appendChild(el("p", "field-error", texts.rejected));
           var ul = el("ul", "errorlist");
-          item.errors.forEach(function (e) { ul.appendChild(el("li", "", e.message)); });
+          (item.errors || []).forEach(function (e) { ul.appendChild(el("li", "", e.message)); });
           li.appendChild(ul);
           var fix = el("button", "button secondary", texts.edit);
           fix.type = "button";
@@ -321,7 +379,10 @@
         }
         var del = el("button", "button secondary", texts["delete"]);
         del.type = "button";
-        del.addEventListener("click", function () { remove("queue", item.key).then(function () { render(); }); });
+        del.addEventListener("click", function () {
+          if (editingKey === item.key) editingKey = null;
+          remove("queue", item.key).then(function () { render(); });
+        });
         li.appendChild(del);
         qList.appendChild(li);
       });
@@ -373,7 +434,9 @@
           input.dispatchEvent(new Event("change", { bubbles: true }));
         });
       });
-      return remove("queue", item.key);
+      // Kept in the queue (as "editing") until the fixed version is queued in its place.
+      editingKey = item.key;
+      return update(item.key, null, function (current) { current.state = "editing"; });
     }).then(function () { render(); form.scrollIntoView(); });
   }
 

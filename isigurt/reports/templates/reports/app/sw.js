@@ -32,7 +32,19 @@ function precached(url) {
   return PRECACHE.indexOf(path) !== -1;
 }
 
-// Network first (so a connected phone always sees the newest answers), cache when offline.
+function fromCache(request, url) {
+  return caches.open(CACHE).then(function (cache) {
+    return cache.match(url.pathname + url.search, { ignoreVary: true }).then(function (hit) {
+      if (hit) return hit;
+      if (request.mode !== "navigate") return null;
+      return cache.match(SHELL, { ignoreVary: true });
+    });
+  });
+}
+
+// Network first (so a connected phone always sees the newest answers); the cache when offline
+// and also when the server answers with an error (a 503 while the database is down, a 502 from
+// a proxy): the cached shell still lets the reporter write a report and queue it.
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   if (request.method !== "GET") return;
@@ -41,21 +53,16 @@ self.addEventListener("fetch", function (event) {
   if (!precached(url) && request.mode !== "navigate") return;
   event.respondWith(
     fetch(request).then(function (response) {
-      if (response.ok && precached(url)) {
-        var copy = response.clone();
-        caches.open(CACHE).then(function (cache) { cache.put(url.pathname + url.search, copy); });
+      if (response.ok || response.type === "opaqueredirect") {
+        if (precached(url)) {
+          var copy = response.clone();
+          caches.open(CACHE).then(function (cache) { cache.put(url.pathname + url.search, copy); });
+        }
+        return response;
       }
-      return response;
-    }).catch(function () {
-      return caches.open(CACHE).then(function (cache) {
-        return cache.match(url.pathname + url.search, { ignoreVary: true }).then(function (hit) {
-          if (hit) return hit;
-          if (request.mode !== "navigate") return Response.error();
-          return cache.match(SHELL, { ignoreVary: true }).then(function (shell) {
-            return shell || Response.error();
-          });
-        });
-      });
+      return fromCache(request, url).then(function (hit) { return hit || response; });
+    }, function () {
+      return fromCache(request, url).then(function (hit) { return hit || Response.error(); });
     })
   );
 });
