@@ -31,18 +31,7 @@ def evidence_write(*, name: str, data: bytes, aad: str) -> None:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     from isigurt.lib.crypto import encrypt_bytes
 
-    blob = encrypt_bytes(data, aad=aad.encode())
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(blob)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    _replace_atomically(path, encrypt_bytes(data, aad=aad.encode()))
 
 
 def evidence_read(*, name: str, aad: str) -> bytes:
