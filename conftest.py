@@ -9,6 +9,8 @@ from collections.abc import Iterator
 import pytest
 from django.utils import translation
 
+from isigurt.geography.selectors import reference_lookup_clear
+
 pytest_plugins = [
     "isigurt.accounts.tests.personas",
     # Chromium through Playwright against the live server (browser tests)
@@ -20,3 +22,11 @@ pytest_plugins = [
 def _tests_speak_english() -> Iterator[None]:
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reference_lookup() -> Iterator[None]:
+    """The in-memory geography lookup must not carry rows from a rolled-back test."""
+    reference_lookup_clear()
+    yield
+    reference_lookup_clear()
