@@ -52,7 +52,7 @@ from isigurt.reports.forms import (
     Step1Form,
     TrackForm,
 )
-from isigurt.reports.models import Audience, Channel, IdempotencyRecord, Report
+from isigurt.reports.models import Audience, Category, Channel, IdempotencyRecord, Report
 from isigurt.reports.selectors import report_public_status
 from isigurt.reports.services import (
     EvidenceRefused,
@@ -191,7 +191,10 @@ def report_form(request: HttpRequest) -> HttpResponse:
     evidence_problems: list[str] = []
     if request.method == "POST":
         form = ReportForm(request.POST, spec=spec, audience=audience)
-        files = request.FILES.getlist("evidence") if form.evidence_allowed else []
+        # The abuse-material form has no picture field, but a picture sent anyway is hashed
+        # (so known images can be recognised) and discarded, never stored (S11).
+        hash_only = category == Category.ABUSE_MATERIAL
+        files = request.FILES.getlist("evidence") if form.evidence_allowed or hash_only else []
         if form.is_valid():
             draft = form.draft(
                 category=category,
@@ -200,7 +203,7 @@ def report_form(request: HttpRequest) -> HttpResponse:
                 language=_language(),
             )
             form.add_report_errors(report_validate(draft=draft))
-            evidence_problems = _evidence_errors(files)
+            evidence_problems = [] if hash_only else _evidence_errors(files)
             if form.is_valid() and not evidence_problems:
                 # One bucket with the API: a client gets INTAKE_LIMITS across web and app.
                 decision = rate_limit_check(
@@ -256,7 +259,7 @@ def report_form(request: HttpRequest) -> HttpResponse:
                                     report=submitted.report, data=upload.read(), filename=""
                                 )
                             except (ImageRejected, EvidenceRefused):
-                                attach_failed += 1
+                                attach_failed += 0 if hash_only else 1
                     if not submitted.replayed or DONE_KEY not in request.session:
                         # Only the key: the secret stays encrypted in the IdempotencyRecord and
                         # never sits in the session table (the done page reads it from there).

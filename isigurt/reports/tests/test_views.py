@@ -256,6 +256,19 @@ def test_screenshots_are_attached_to_a_bullying_report(client):
     assert Evidence.objects.filter(report=report, stored=True).count() == 2
 
 
+def test_a_picture_sent_anyway_with_abuse_material_is_hashed_and_discarded(client, tmp_path):
+    start(client, category="abuse_material", audience="adult")
+    data = details(form_page(client))
+    data["evidence"] = [_upload("sent-anyway.png", png_bytes())]
+    response = client.post(url("reports:form"), data)
+    assert response.status_code == 302
+    evidence = Evidence.objects.get(report=Report.objects.get())
+    assert evidence.stored is False
+    assert len(evidence.sha256) == 64 and evidence.pdq_hash
+    evidence_root = tmp_path / "evidence"
+    assert not evidence_root.exists() or not any(p.is_file() for p in evidence_root.rglob("*"))
+
+
 def test_a_file_that_is_not_a_picture_keeps_the_answers_and_stores_nothing(client):
     start(client)
     data = details(form_page(client), description="Keep this text.")
