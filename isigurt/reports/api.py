@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from ninja import File, Header, Router, Status
+from ninja import File, Header, Query, Router, Status
 from ninja.files import UploadedFile
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
@@ -230,7 +230,14 @@ def _handle(func: Any) -> Any:
     response=CategoriesOut,
     summary="What can be reported, with the questions and advice for each category",
 )
-def categories(request: HttpRequest, audience: Audience = Audience.ADULT) -> dict[str, Any]:
+def categories(
+    request: HttpRequest,
+    audience: Audience = Audience.ADULT,
+    lang: Literal["sq", "en"] | None = Query(
+        None, description="Language of the texts (else Accept-Language; Albanian by default)."
+    ),
+) -> dict[str, Any]:
+    # `lang` is applied by ApiLanguageMiddleware before the view runs; declared for the spec.
     return {
         "audience": audience,
         "helpline_number": HELPLINE_NUMBER,

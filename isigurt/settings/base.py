@@ -170,7 +170,7 @@ else:
             "LOCATION": "isigurt",
         }
     }
-RATE_LIMIT_ENABLED = env_str("ISIGURT_RATE_LIMIT", "on").lower() != "off"
+RATE_LIMIT_ENABLED = env_bool("ISIGURT_RATE_LIMIT", True)  # "off" only for load and fuzz tests
 
 # Background work: with no broker, the outbox is relayed inline after commit.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")

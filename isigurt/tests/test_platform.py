@@ -195,3 +195,33 @@ def test_the_health_check_is_fast(client: Client) -> None:
     start = time.monotonic()
     client.get("/healthz")
     assert time.monotonic() - start < 1
+
+
+def test_healthz_reports_a_reachable_broker(client: Client, settings) -> None:
+    from isigurt.lib import health
+
+    health._broker_checked = None
+    settings.CELERY_BROKER_URL = os.environ.get(
+        "ISIGURT_TEST_BROKER_URL", "redis://127.0.0.1:6379/3"
+    )
+    response = client.get("/healthz")
+    if response.json()["broker"] != "ok" and os.environ.get("CI") != "true":
+        pytest.skip("no Redis broker on this machine")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+
+
+def test_healthz_says_degraded_when_the_broker_is_down_and_caches_the_answer(
+    client: Client, settings
+) -> None:
+    from isigurt.lib import health
+
+    health._broker_checked = None
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6390/0"  # nothing listens there
+    first = client.get("/healthz")
+    assert first.status_code == 200  # the database is up: the platform still takes reports
+    assert first.json()["status"] == "degraded"
+    assert first.json()["broker"] == "unreachable"
+    started = time.monotonic()
+    client.get("/healthz")
+    assert time.monotonic() - started < 0.5  # answered from the cached check
