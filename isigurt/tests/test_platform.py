@@ -137,8 +137,23 @@ def test_a_malformed_boolean_setting_is_an_error() -> None:
     assert "DEBUG must be true or false" in result.stderr
 
 
-def test_every_html_response_carries_the_security_headers(client: Client) -> None:
-    response = client.get("/")
+PUBLIC_PAGES = (
+    "/",
+    "/en/",
+    "/raporto/",
+    "/en/report/",
+    "/ndjek/",
+    "/en/track/",
+    "/app/",
+    "/app/en/",
+    "/staf/hyrje/",
+    "/en/staff/login/",
+)
+
+
+@pytest.mark.parametrize("path", [*PUBLIC_PAGES, "/en/no-such-page/"])
+def test_every_html_response_carries_the_security_headers(client: Client, path: str) -> None:
+    response = client.get(path)
     policy = response["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in policy
     assert "'unsafe-inline'" not in policy
@@ -161,11 +176,22 @@ def test_pages_carry_no_inline_script(client: Client) -> None:
         assert "nonce=" in tag
 
 
-def test_every_public_page_has_the_quick_exit_button(client: Client) -> None:
-    for path in ("/", "/en/", "/raporto/", "/en/report/", "/en/track/"):
-        response = client.get(path)
-        assert response.status_code == 200, path
-        assert 'id="quick-exit"' in response.content.decode(), path
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_every_public_page_has_the_quick_exit_button(client: Client, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200, path
+    assert 'id="quick-exit"' in response.content.decode(), path
+
+
+@pytest.mark.parametrize("path", ["/no-such-page/", "/en/no-such-page/"])
+def test_the_not_found_page_speaks_the_visitors_language_and_has_the_quick_exit(
+    client: Client, path: str
+) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert 'id="quick-exit"' in html
+    assert ('<html lang="en">' in html) == path.startswith("/en/")
 
 
 def _static_size(path: str) -> int:
