@@ -121,6 +121,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument(
+        "--warmup", type=int, default=15, help="seconds per endpoint before measuring"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -178,7 +181,7 @@ def main() -> None:
             urls = {"baseline": f"{base}/bench/baseline", "intake": f"{base}/api/v1/reports"}
             # Warm-up: connections, imports, caches.
             for name in ("baseline", "intake"):
-                run_wrk(urls[name], scripts[name], 5, args.connections)
+                run_wrk(urls[name], scripts[name], args.warmup, args.connections)
             results: dict[str, list[dict[str, float]]] = {"baseline": [], "intake": []}
             for round_number in range(args.rounds):
                 for name in (
