@@ -105,10 +105,27 @@ def _example(body: dict[str, Any], content_type: str = "application/json") -> di
     return {"requestBody": {"content": {content_type: {"example": body}}}}
 
 
+def _inline_definitions(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema with its $defs written in place: the spec must not point at missing parts."""
+    definitions = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return resolve(definitions[ref.removeprefix("#/$defs/")])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    resolved: dict[str, Any] = resolve(schema)
+    return resolved
+
+
 def _json_request_body(model: type[BaseModel]) -> dict[str, Any]:
     """The requestBody of an operation whose JSON we read ourselves, with its example."""
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    schema.pop("$defs", None)
+    schema = _inline_definitions(model.model_json_schema())
     examples = schema.get("examples") or [{}]
     return {
         "requestBody": {
@@ -227,7 +244,7 @@ def _handle(func: Any) -> Any:
 
 @router.get(
     "/categories",
-    response=CategoriesOut,
+    response={200: CategoriesOut, 422: ErrorOut},
     summary="What can be reported, with the questions and advice for each category",
 )
 def categories(
@@ -266,8 +283,9 @@ def categories(
                 "name": CLIENT_HEADER,
                 "in": "header",
                 "required": False,
-                "description": '"app" when the report comes from the I SIGURT phone app.',
-                "schema": {"type": "string", "enum": ["app"]},
+                "description": '"app" when the report comes from the I SIGURT phone app; '
+                "any other value counts as the API channel.",
+                "schema": {"type": "string", "example": "app"},
             },
         ],
     },
