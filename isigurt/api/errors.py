@@ -6,25 +6,43 @@ from typing import Any
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from isigurt.lib.middleware import database_unavailable_response, is_connection_error
 
+_TYPE_MESSAGES = {
+    "missing": gettext_noop("This field is required."),
+    "string_type": gettext_noop("Give text here."),
+    "bool_type": gettext_noop("Answer true or false."),
+    "bool_parsing": gettext_noop("Answer true or false."),
+    "list_type": gettext_noop("Give a list here."),
+    "date_type": gettext_noop("Give the date like 2025-03-31."),
+    "date_parsing": gettext_noop("Give the date like 2025-03-31."),
+    "date_from_datetime_parsing": gettext_noop("Give the date like 2025-03-31."),
+    "date_from_datetime_inexact": gettext_noop("Give the date like 2025-03-31."),
+    "enum": gettext_noop("Choose one of the options."),
+    "literal_error": gettext_noop("Choose one of the options."),
+    "model_type": gettext_noop("Send a JSON object."),
+    "model_attributes_type": gettext_noop("Send a JSON object."),
+    "dict_type": gettext_noop("Send a JSON object."),
+}
 
-def _message(error: dict[str, Any]) -> str:
-    """A translated message for a pydantic error type (pydantic's own texts are English)."""
+
+def validation_message(error: dict[str, Any]) -> str:
+    """A translated message for a pydantic error (pydantic's own texts are English only)."""
     kind = str(error.get("type", ""))
-    if kind == "missing":
+    ctx = error.get("ctx") or {}
+    if kind == "string_too_long":
+        limit = int(ctx.get("max_length", 0))
+        return _("Please keep this under %(limit)d characters.") % {"limit": limit}
+    if kind == "string_too_short":
         return _("This field is required.")
-    if kind in {"enum", "literal_error"}:
-        return _("Choose one of the allowed values.")
-    if kind.endswith("_too_long"):
-        return _("This value is too long.")
-    if kind.endswith("_too_short"):
-        return _("This value is too short.")
-    if kind.endswith(("_type", "_parsing")):
-        return _("This value has the wrong type.")
+    if kind == "too_long":
+        return _("Please give at most %(limit)d items.") % {"limit": int(ctx.get("max_length", 0))}
+    if kind in _TYPE_MESSAGES:
+        return _(_TYPE_MESSAGES[kind])
     return _("This value is not valid.")
 
 
@@ -35,7 +53,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
         for error in exc.errors:
             location = [str(part) for part in error.get("loc", ())]
             field = ".".join(location[1:]) or None
-            errors.append({"field": field, "message": _message(error)})
+            errors.append({"field": field, "message": validation_message(error)})
         body = {"detail": _("Some of the information is not valid."), "errors": errors}
         return api.create_response(request, body, status=422)
 

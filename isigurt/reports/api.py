@@ -19,13 +19,14 @@ import json
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.translation import get_language, gettext_noop
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import File, Header, Query, Router, Status
 from ninja.files import UploadedFile
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
+from isigurt.api.errors import validation_message
 from isigurt.lib.ratelimit import INTAKE_LIMITS, client_key, rate_limit_check
 from isigurt.reports import services
 from isigurt.reports.categories import (
@@ -135,40 +136,10 @@ def _json_request_body(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-_TYPE_MESSAGES = {
-    "missing": gettext_noop("This field is required."),
-    "string_type": gettext_noop("Give text here."),
-    "bool_type": gettext_noop("Answer true or false."),
-    "bool_parsing": gettext_noop("Answer true or false."),
-    "list_type": gettext_noop("Give a list here."),
-    "date_type": gettext_noop("Give the date like 2025-03-31."),
-    "date_parsing": gettext_noop("Give the date like 2025-03-31."),
-    "date_from_datetime_parsing": gettext_noop("Give the date like 2025-03-31."),
-    "date_from_datetime_inexact": gettext_noop("Give the date like 2025-03-31."),
-    "enum": gettext_noop("Choose one of the options."),
-    "literal_error": gettext_noop("Choose one of the options."),
-    "model_type": gettext_noop("Send a JSON object."),
-    "model_attributes_type": gettext_noop("Send a JSON object."),
-    "dict_type": gettext_noop("Send a JSON object."),
-}
-
-
 def _message_for(error: dict[str, Any], field: str) -> str:
-    kind = error.get("type", "")
-    ctx = error.get("ctx") or {}
-    if field == "category" and kind in ("enum", "literal_error"):
+    if field == "category" and error.get("type") in ("enum", "literal_error"):
         return _("Choose what happened from the list.")
-    if kind == "string_too_long":
-        return _("Please keep this under %(limit)d characters.") % {
-            "limit": int(ctx.get("max_length", 0))
-        }
-    if kind == "string_too_short":
-        return _("This field is required.")
-    if kind == "too_long":
-        return _("Please give at most %(limit)d items.") % {"limit": int(ctx.get("max_length", 0))}
-    if kind in _TYPE_MESSAGES:
-        return _(_TYPE_MESSAGES[kind])
-    return _("This value is not valid.")
+    return validation_message(error)
 
 
 def parse_json(request: HttpRequest, model: type[BaseModel]) -> Any:

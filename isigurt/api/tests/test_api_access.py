@@ -60,6 +60,6 @@ def test_query_errors_are_in_the_callers_language(client: Client) -> None:
     english = client.get("/api/v1/categories?audience=zzz&lang=en")
     albanian = client.get("/api/v1/categories?audience=zzz&lang=sq")
     assert english.status_code == albanian.status_code == 422
-    assert english.json()["errors"][0]["message"] == "Choose one of the allowed values."
-    assert albanian.json()["errors"][0]["message"] != "Choose one of the allowed values."
+    assert english.json()["errors"][0]["message"] == "Choose one of the options."
+    assert albanian.json()["errors"][0]["message"] != "Choose one of the options."
     assert albanian.json()["errors"][0]["field"] == "audience"
