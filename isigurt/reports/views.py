@@ -18,10 +18,12 @@ import hashlib
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.staticfiles import finders
@@ -456,51 +458,62 @@ def _tracked_or_redirect(request: HttpRequest) -> Report | HttpResponse:
     return report
 
 
-@require_POST
-@login_not_required
-def track_message(request: HttpRequest) -> HttpResponse:
+def _followup_post(
+    request: HttpRequest,
+    *,
+    form_class: type[forms.Form],
+    field: str,
+    form_name: str,
+    post: Callable[[Report, str], object],
+    done: str,
+) -> HttpResponse:
+    """A reporter's text follow-up (message or information): limit, post, or keep the text."""
     report = _tracked_or_redirect(request)
     if isinstance(report, HttpResponse):
         return report
-    form = MessageForm(request.POST)
+    form = form_class(request.POST)
+    page_forms: dict[str, Any] = {form_name: form}
     if form.is_valid():
         refusal = _followup_refusal(request)
         if refusal is not None:
-            form.add_error("body", refusal[0])
-            return _refused_page(request, report, refusal[1], message_form=form)
+            form.add_error(field, refusal[0])
+            return _refused_page(request, report, refusal[1], **page_forms)
         try:
-            report_message_post(report=report, body=form.cleaned_data["body"], actor=None)
+            post(report, form.cleaned_data[field])
         except ReportInvalid as exc:
-            for problem in exc.errors.get("body", []):
-                form.add_error("body", problem)
+            for problems in exc.errors.values():
+                for problem in problems:
+                    form.add_error(field, problem)
         else:
-            messages.success(request, _("Your message was sent to the helpline."))
+            messages.success(request, done)
             return redirect("reports:track")
-    return _track_page(request, report=report, message_form=form)
+    return _track_page(request, report=report, **page_forms)
+
+
+@require_POST
+@login_not_required
+def track_message(request: HttpRequest) -> HttpResponse:
+    return _followup_post(
+        request,
+        form_class=MessageForm,
+        field="body",
+        form_name="message_form",
+        post=lambda report, text: report_message_post(report=report, body=text, actor=None),
+        done=_("Your message was sent to the helpline."),
+    )
 
 
 @require_POST
 @login_not_required
 def track_information(request: HttpRequest) -> HttpResponse:
-    report = _tracked_or_redirect(request)
-    if isinstance(report, HttpResponse):
-        return report
-    form = InformationForm(request.POST)
-    if form.is_valid():
-        refusal = _followup_refusal(request)
-        if refusal is not None:
-            form.add_error("text", refusal[0])
-            return _refused_page(request, report, refusal[1], information_form=form)
-        try:
-            report_add_information(report=report, text=form.cleaned_data["text"])
-        except ReportInvalid as exc:
-            for problems in exc.errors.values():
-                for problem in problems:
-                    form.add_error("text", problem)
-        else:
-            messages.success(request, _("Thank you. The information was added to your report."))
-            return redirect("reports:track")
-    return _track_page(request, report=report, information_form=form)
+    return _followup_post(
+        request,
+        form_class=InformationForm,
+        field="text",
+        form_name="information_form",
+        post=lambda report, text: report_add_information(report=report, text=text),
+        done=_("Thank you. The information was added to your report."),
+    )
 
 
 @require_POST
