@@ -1,6 +1,6 @@
 """Public report pages: the two-step report form, the one-time confirmation, tracking.
 
-Thin views: parse with a form, check with the backend's services, store, redirect (POST →
+Thin views: a form (which validates through ReportDraft), one service, redirect (POST →
 redirect → GET). Everything works without JavaScript; scripts only add inline checks, keep what
 is typed in the tab's sessionStorage, and filter municipalities by county.
 
