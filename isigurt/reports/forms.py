@@ -25,10 +25,7 @@ from isigurt.reports.models import (
     Gender,
     ReportStatus,
 )
-from isigurt.reports.services import MAX_EVIDENCE_PER_REPORT
-from isigurt.reports.validation import ALL_GROUPS, WHO, ReportDraft
-
-MAX_EVIDENCE_FILES = MAX_EVIDENCE_PER_REPORT
+from isigurt.reports.validation import ALL_GROUPS, MAX_MESSAGE_LENGTH, WHO, ReportDraft
 
 # Who is reporting, in the reporter's own voice.
 AUDIENCE_CHOICES = [
@@ -386,7 +383,7 @@ class TrackForm(forms.Form):
 class MessageForm(forms.Form):
     body = forms.CharField(
         label=_("Your message"),
-        max_length=5000,
+        max_length=MAX_MESSAGE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
@@ -394,7 +391,7 @@ class MessageForm(forms.Form):
 class InformationForm(forms.Form):
     text = forms.CharField(
         label=_("Add information to your report"),
-        max_length=5000,
+        max_length=MAX_MESSAGE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
@@ -406,6 +403,6 @@ class StatusForm(forms.Form):
 class ReplyForm(forms.Form):
     body = forms.CharField(
         label=_("Answer the reporter"),
-        max_length=5000,
+        max_length=MAX_MESSAGE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
     )

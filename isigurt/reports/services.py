@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from isigurt.lib.images import (
+    MAX_FILES_PER_REPORT,
     ImageHashes,
     ImageRejected,
     SanitisedImage,
@@ -64,7 +65,7 @@ CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols: 5 bits each
 TRACKING_CODE_LENGTH = 8
 SECRET_GROUPS = 4
 SECRET_GROUP_LENGTH = 4
-MAX_EVIDENCE_PER_REPORT = 5
+MAX_EVIDENCE_PER_REPORT = MAX_FILES_PER_REPORT  # S10, with the other upload bounds
 IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
 # IdempotencyRecord rows (which hold the first answer's secret, encrypted) are purged after this
 # by the retention job; a client retries within minutes, not days.

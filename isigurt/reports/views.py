@@ -43,7 +43,6 @@ from isigurt.lib.views import retry_after_minutes
 from isigurt.reports.categories import advice_for, category_label, category_specs
 from isigurt.reports.forms import (
     AUDIENCE_CHOICES,
-    MAX_EVIDENCE_FILES,
     YES_NO,
     AudienceForm,
     InformationForm,
@@ -56,6 +55,7 @@ from isigurt.reports.forms import (
 from isigurt.reports.models import Audience, Category, Channel, IdempotencyRecord, Report
 from isigurt.reports.selectors import report_public_status
 from isigurt.reports.services import (
+    MAX_EVIDENCE_PER_REPORT,
     IdempotencyConflict,
     IdempotencyInProgress,
     ReportInvalid,
@@ -149,7 +149,7 @@ def _pictures(request: HttpRequest, form: ReportForm) -> list[bytes]:
     # known images can be recognised) and discarded, never stored (S11).
     if not form.evidence_allowed and form.spec["category"] != Category.ABUSE_MATERIAL:
         return []
-    uploads = request.FILES.getlist("evidence")[: MAX_EVIDENCE_FILES + 1]
+    uploads = request.FILES.getlist("evidence")[: MAX_EVIDENCE_PER_REPORT + 1]
     return [upload.read(MAX_UPLOAD_BYTES + 1) for upload in uploads]
 
 
@@ -244,7 +244,7 @@ def _form_context(
         "audience": step1["audience"],
         "child_in_danger": bool(step1["child_in_danger"]),
         "evidence_problems": evidence_problems,
-        "max_files": MAX_EVIDENCE_FILES,
+        "max_files": MAX_EVIDENCE_PER_REPORT,
         "has_errors": bool(form.errors or evidence_problems),
         "step1_form": Step1Form.for_step1(step1),
     }
@@ -315,7 +315,7 @@ def _track_page(
             for spec in category_specs(report.audience)
         )
         context["evidence_problems"] = forms_.get("evidence_problems") or []
-        context["max_files"] = MAX_EVIDENCE_FILES
+        context["max_files"] = MAX_EVIDENCE_PER_REPORT
     response = render(request, "reports/track.html", context, status=status)
     return _no_store(request, response)
 
@@ -463,7 +463,7 @@ def track_evidence(request: HttpRequest) -> HttpResponse:
     report = _tracked_or_redirect(request)
     if isinstance(report, HttpResponse):
         return report
-    uploads = request.FILES.getlist("evidence")[: MAX_EVIDENCE_FILES + 1]
+    uploads = request.FILES.getlist("evidence")[: MAX_EVIDENCE_PER_REPORT + 1]
     if not uploads:
         return _track_page(request, report=report, evidence_problems=[_("Choose a picture first.")])
     refusal = _followup_refusal(request)
