@@ -21,6 +21,7 @@ from isigurt.accounts.forms import CodeForm, PasswordLoginForm
 from isigurt.accounts.middleware import is_verified, second_factor_not_required
 from isigurt.accounts.models import User
 from isigurt.accounts.services import LoginOutcome, LoginResult
+from isigurt.lib.views import retry_after_minutes
 
 NEXT_SESSION_KEY = "accounts_next"
 
@@ -45,7 +46,7 @@ def _after_verified(request: HttpRequest) -> HttpResponseRedirect:
 
 
 def _too_many_message(result: LoginResult) -> str:
-    minutes = max(1, (result.retry_after + 59) // 60)
+    minutes = retry_after_minutes(result.retry_after)
     return ngettext(
         "Too many attempts. Please wait %(minutes)s minute and try again.",
         "Too many attempts. Please wait %(minutes)s minutes and try again.",

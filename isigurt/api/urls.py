@@ -3,16 +3,24 @@
 from ninja import NinjaAPI
 
 from isigurt.api.auth import StaffSessionAuth
-from isigurt.api.errors import install_error_handlers
+from isigurt.api.errors import JsonParser, install_error_handlers
 from isigurt.geography.api import router as geography_router
 from isigurt.reports.api import router as reports_router
 
 api = NinjaAPI(
     title="I Sigurt API",
     version="1",
-    description="Reporting and reference data for the I Sigurt platform and its phone app.",
+    description=(
+        "Reporting and reference data for the I Sigurt platform and its phone app.\n\n"
+        "Every error answer has one shape, `ErrorOut`: `detail`, a sentence for a person, and"
+        " `errors`, a list of `{field, message}` (field null for the request as a whole), in"
+        " the caller's language (`?lang=` or `Accept-Language`). 400: a body that is not"
+        " JSON, or a missing or malformed header; 413: a body over 64 KB; 415: not JSON;"
+        " 422: answers that do not fit; 429 and 503 carry `Retry-After`."
+    ),
     urls_namespace="api",
     docs_url="/docs",
+    parser=JsonParser(),
     # Closed by default: an operation is public only where its router says auth=None.
     auth=StaffSessionAuth(),
 )

@@ -11,6 +11,7 @@ class LibConfig(AppConfig):
     def ready(self) -> None:
         from django.core.signals import got_request_exception
 
+        from isigurt.lib import checks  # noqa: F401 — registers the helpers' system checks
         from isigurt.lib.middleware import mark_database_outage
 
         got_request_exception.connect(mark_database_outage, dispatch_uid="isigurt-db-outage")

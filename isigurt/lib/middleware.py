@@ -11,6 +11,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import trans_real
 
+from isigurt.lib.helpline import helpline_context
+
 RETRY_AFTER_SECONDS = 5
 
 
@@ -24,7 +26,7 @@ def database_unavailable_response(request: HttpRequest | None = None) -> HttpRes
             {
                 "message": message,
                 "QUICK_EXIT_URL": settings.QUICK_EXIT_URL,
-                "HELPLINE_NUMBER": "116111",
+                **helpline_context(),
                 "LANGUAGE_CODE": translation.get_language(),
             },
         )

@@ -71,3 +71,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return HttpResponseServerError(
             "<!doctype html><title>500</title><p>ALO 116 111</p>", content_type="text/html"
         )
+
+
+def retry_after_minutes(seconds: int) -> int:
+    """Whole minutes to tell a person from a Retry-After in seconds (at least one)."""
+    return max(1, (seconds + 59) // 60)

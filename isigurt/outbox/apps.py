@@ -7,8 +7,6 @@ class OutboxConfig(AppConfig):
     verbose_name = "Outbox"
 
     def ready(self) -> None:
-        from isigurt.lib import checks  # noqa: F401 — registers the platform's system checks
-
         from .registry import autodiscover_handlers
 
         autodiscover_handlers()

@@ -1,9 +1,9 @@
 """The reporting API, mounted at /api/v1/: categories, intake, follow-up by code and secret.
 
-The JSON bodies are read here, not by ninja's parser, so that every bad input gets the answer
-the phone app can act on: 415 for a wrong content type, 413 for a body over 64 KB, 400 for
-broken JSON, 422 with field-level messages in the caller's language (Accept-Language) for
-anything that does not fit. The schemas still document each body, with a working example.
+Bodies, headers and queries are typed parameters: ninja reads and validates them (through the
+API's JsonParser) and the API's exception handlers turn every problem into the one error shape
+(isigurt/api/errors.py), in the caller's language. A report validates through ``ReportDraft``,
+the same draft the web form uses.
 
 POST /reports requires an Idempotency-Key header (IETF httpapi-idempotency-key-header: the
 server MAY require it; the phone app always sends one, and without it a retry after a lost
@@ -14,43 +14,35 @@ Secrets travel in the X-Report-Secret header, never in a URL.
 
 from __future__ import annotations
 
-import functools
-import json
 from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.translation import get_language
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Header, Query, Router, Status
 from ninja.files import UploadedFile
-from pydantic import BaseModel
-from pydantic import ValidationError as PydanticValidationError
 
-from isigurt.api.errors import validation_message
+from isigurt.api.errors import ApiError, ErrorOut
+from isigurt.lib.helpline import EMERGENCY_NUMBER, HELPLINE_NUMBER
+from isigurt.lib.images import MAX_UPLOAD_BYTES, ImageRejected
 from isigurt.lib.ratelimit import INTAKE_LIMITS, client_key, rate_limit_check
 from isigurt.reports import services
-from isigurt.reports.categories import (
-    EMERGENCY_NUMBER,
-    HELPLINE_NUMBER,
-    advice_for,
-    category_specs,
-)
+from isigurt.reports.categories import advice_for, category_specs
 from isigurt.reports.models import Audience, Channel, Report
 from isigurt.reports.schemas import (
+    INFORMATION_EXAMPLE,
+    MESSAGE_EXAMPLE,
     CategoriesOut,
-    ErrorOut,
     EvidenceOut,
     InformationIn,
     MessageIn,
     ReportCreatedOut,
-    ReportIn,
     ReportStatusOut,
 )
 from isigurt.reports.selectors import report_public_status
+from isigurt.reports.validation import REPORT_EXAMPLE, ReportDraft
 
 router = Router()
 
-MAX_JSON_BODY = 64 * 1024
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 CLIENT_HEADER = "X-Isigurt-Client"
 SECRET_HEADER = "X-Report-Secret"  # noqa: S105 — a header name, not a secret
@@ -64,150 +56,40 @@ ERROR_RESPONSES: dict[int, Any] = {
     503: ErrorOut,
 }
 
-
-# --- helpers -------------------------------------------------------------------------------
-
-
-class ApiProblem(Exception):
-    def __init__(
-        self,
-        status: int,
-        detail: str,
-        errors: dict[str, list[str]] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.errors = errors or {}
-        self.headers = headers or {}
-
-
-def problem_response(problem: ApiProblem) -> HttpResponse:
-    body = {
-        "detail": problem.detail,
-        "errors": [
-            {"field": name, "message": message}
-            for name, messages in problem.errors.items()
-            for message in messages
-        ],
-    }
-    response = JsonResponse(body, status=problem.status)
-    for name, value in problem.headers.items():
-        response[name] = value
-    return response
+IdempotencyKey = Header(
+    alias=IDEMPOTENCY_HEADER,
+    min_length=1,
+    max_length=255,
+    pattern=services.IDEMPOTENCY_KEY_RE.pattern,
+    description="1 to 255 printable ASCII characters, new for each report; send the same key"
+    " again when retrying the same report.",
+    examples=["3f1c9a52-0c55-4d6f-8b39-0d1e4f7a9b21"],
+)
+ReportSecret = Header("", alias=SECRET_HEADER, description="The secret shown with the code.")
+ClientName = Header(
+    "",
+    alias=CLIENT_HEADER,
+    description='"app" when the report comes from the I SIGURT phone app; any other value'
+    " counts as the API channel.",
+    examples=["app"],
+)
 
 
-def _invalid(errors: dict[str, list[str]]) -> ApiProblem:
-    return ApiProblem(422, _("Some answers need another look."), errors)
+def _example(example: dict[str, Any], content_type: str = "application/json") -> dict[str, Any]:
+    """openapi_extra giving an operation's request body a working example (merged into the
+    body ninja documents from the typed parameter)."""
+    return {"requestBody": {"content": {content_type: {"example": example}}}}
 
 
-def _example(body: dict[str, Any], content_type: str = "application/json") -> dict[str, Any]:
-    return {"requestBody": {"content": {content_type: {"example": body}}}}
-
-
-def _inline_definitions(schema: dict[str, Any]) -> dict[str, Any]:
-    """The schema with its $defs written in place: the spec must not point at missing parts."""
-    definitions = schema.pop("$defs", {})
-
-    def resolve(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref", "")
-            if ref.startswith("#/$defs/"):
-                return resolve(definitions[ref.removeprefix("#/$defs/")])
-            return {key: resolve(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [resolve(item) for item in node]
-        return node
-
-    resolved: dict[str, Any] = resolve(schema)
-    return resolved
-
-
-def _json_request_body(model: type[BaseModel]) -> dict[str, Any]:
-    """The requestBody of an operation whose JSON we read ourselves, with its example."""
-    schema = _inline_definitions(model.model_json_schema())
-    examples = schema.get("examples") or [{}]
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": schema, "example": examples[0]}},
-        }
-    }
-
-
-def _message_for(error: dict[str, Any], field: str) -> str:
-    if field == "category" and error.get("type") in ("enum", "literal_error"):
-        return _("Choose what happened from the list.")
-    return validation_message(error)
-
-
-def parse_json(request: HttpRequest, model: type[BaseModel]) -> Any:
-    """The request's JSON body as ``model``, or ApiProblem(400/413/415/422)."""
-    content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
-    if content_type != "application/json" and not (
-        content_type.startswith("application/") and content_type.endswith("+json")
-    ):
-        raise ApiProblem(415, _("Send the request as JSON (Content-Type: application/json)."))
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > MAX_JSON_BODY:
-        raise ApiProblem(413, _("The request is too large."))
-    raw = request.body
-    if len(raw) > MAX_JSON_BODY:
-        raise ApiProblem(413, _("The request is too large."))
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):  # deep nesting is bad input too
-        raise ApiProblem(400, _("The request is not valid JSON.")) from None
-    if not isinstance(data, dict):
-        raise ApiProblem(422, _("Send a JSON object."), {"body": [_("Send a JSON object.")]})
-    try:
-        return model.model_validate(data)
-    except PydanticValidationError as exc:
-        errors: dict[str, list[str]] = {}
-        for error in exc.errors():
-            location = [str(part) for part in error.get("loc", ())]
-            field = location[0] if location else "body"
-            message = _message_for(dict(error), field)
-            errors.setdefault(field, [])
-            if message not in errors[field]:
-                errors[field].append(message)
-        raise _invalid(errors) from None
-
-
-def _open_report(tracking_code: str, secret: str | None) -> Report:
-    report = services.report_open(tracking_code=tracking_code, secret=secret or "")
+def _open_report(tracking_code: str, secret: str) -> Report:
+    report = services.report_open(tracking_code=tracking_code, secret=secret)
     if report is None:
-        raise ApiProblem(404, _("No report matches this tracking code and secret."))
+        raise ApiError(404, _("No report matches this tracking code and secret."))
     return report
 
 
-def _language() -> str:
-    language = (get_language() or "sq").split("-")[0]
-    return language if language in ("sq", "en") else "sq"
-
-
-def _channel(request: HttpRequest) -> str:
-    """The "I SIGURT" app names itself, so the national statistics can count its reports."""
-    if request.headers.get(CLIENT_HEADER, "").strip().lower() == "app":
-        return Channel.APP
-    return Channel.API
-
-
-def _handle(func: Any) -> Any:
-    """Turn ApiProblem into its JSON answer (ninja's handlers see only what we re-raise)."""
-
-    @functools.wraps(func)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(request, *args, **kwargs)
-        except ApiProblem as problem:
-            return problem_response(problem)
-
-    return wrapper
+def _invalid(errors: dict[str, list[str]]) -> ApiError:
+    return ApiError(422, _("Some answers need another look."), errors)
 
 
 # --- endpoints -----------------------------------------------------------------------------
@@ -238,97 +120,60 @@ def categories(
     "/reports",
     response={201: ReportCreatedOut, 409: ErrorOut, **ERROR_RESPONSES},
     summary="File a report (requires an Idempotency-Key header)",
-    openapi_extra={
-        **_json_request_body(ReportIn),
-        "parameters": [
-            {
-                "name": IDEMPOTENCY_HEADER,
-                "in": "header",
-                "required": True,
-                "description": "1 to 255 printable ASCII characters, new for each report; "
-                "send the same key again when retrying the same report.",
-                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-                "example": "3f1c9a52-0c55-4d6f-8b39-0d1e4f7a9b21",
-            },
-            {
-                "name": CLIENT_HEADER,
-                "in": "header",
-                "required": False,
-                "description": '"app" when the report comes from the I SIGURT phone app; '
-                "any other value counts as the API channel.",
-                "schema": {"type": "string", "example": "app"},
-            },
-        ],
-    },
+    openapi_extra=_example(REPORT_EXAMPLE),
 )
-@_handle
-def report_create(request: HttpRequest) -> Any:
+def report_create(
+    request: HttpRequest,
+    response: HttpResponse,
+    report: ReportDraft,
+    idempotency_key: str = IdempotencyKey,
+    client: str = ClientName,
+) -> Any:
     """Returns the tracking code and the secret (shown once; a retry with the same key and body
     returns them again), the status and the advice for the category."""
-    key = request.headers.get(IDEMPOTENCY_HEADER)
-    if key is None or key == "":
-        raise ApiProblem(
-            400,
-            _("The Idempotency-Key header is required: send a new unique value for each report."),
-            {"idempotency_key": [_("This header is required.")]},
-        )
-    if not services.idempotency_key_valid(key):
-        raise ApiProblem(
-            400,
-            _("The Idempotency-Key must be 1 to 255 printable characters."),
-            {"idempotency_key": [_("The Idempotency-Key must be 1 to 255 printable characters.")]},
-        )
-    payload = parse_json(request, ReportIn)
-
     decision = rate_limit_check(
         scope="intake", key=client_key(request), limits=INTAKE_LIMITS, fail_open=True
     )
     # A retry of a report already acknowledged is answered even past the limit: it adds nothing.
-    if not decision.allowed and not services.idempotency_key_used(key):
-        raise ApiProblem(
+    if not decision.allowed and not services.idempotency_key_used(idempotency_key):
+        raise ApiError(
             429,
             _("Too many reports from here just now. Please try again later."),
             headers={"Retry-After": str(decision.retry_after)},
         )
-
-    data = payload.model_dump()
-    data["language"] = data.get("language") or _language()
-    draft = services.draft_from_report_data(data)
+    # The "I SIGURT" app names itself, so the national statistics can count its reports.
+    channel = Channel.APP if client.strip().lower() == "app" else Channel.API
     try:
         submitted = services.report_submit(
-            draft=draft,
-            channel=_channel(request),
-            idempotency_key=key,
+            draft=report,
+            channel=channel,
+            idempotency_key=idempotency_key,
             flagged=decision.store_down,
         )
     except services.IdempotencyConflict as exc:
-        raise ApiProblem(
-            422,
-            _("This Idempotency-Key was already used for a different report."),
-            exc.errors,
+        raise ApiError(
+            422, _("This Idempotency-Key was already used for a different report."), exc.errors
         ) from None
     except services.IdempotencyInProgress:
-        raise ApiProblem(
+        raise ApiError(
             409,
             _("A report with this Idempotency-Key is still being processed. Try again shortly."),
             headers={"Retry-After": "1"},
         ) from None
     except services.ReportInvalid as exc:
         raise _invalid(exc.errors) from None
-    report = submitted.report
-    response = JsonResponse(
-        {
-            "tracking_code": submitted.tracking_code,
-            "secret": submitted.secret,
-            "status": report.status,
-            "advice": advice_for(report.category, report.audience),
-        },
-        status=201,
-    )
     if submitted.replayed:
         response["Idempotent-Replayed"] = "true"
     response["Cache-Control"] = "no-store"
-    return response
+    return Status(
+        201,
+        {
+            "tracking_code": submitted.tracking_code,
+            "secret": submitted.secret,
+            "status": submitted.report.status,
+            "advice": advice_for(submitted.report.category, submitted.report.audience),
+        },
+    )
 
 
 @router.get(
@@ -336,13 +181,8 @@ def report_create(request: HttpRequest) -> Any:
     response={200: ReportStatusOut, **ERROR_RESPONSES},
     summary="The status of a report and its messages (secret in X-Report-Secret)",
 )
-@_handle
-def report_status(
-    request: HttpRequest,
-    tracking_code: str,
-    x_report_secret: str = Header("", alias=SECRET_HEADER),
-) -> Any:
-    report = _open_report(tracking_code, x_report_secret)
+def report_status(request: HttpRequest, tracking_code: str, secret: str = ReportSecret) -> Any:
+    report = _open_report(tracking_code, secret)
     request.no_store = True  # type: ignore[attr-defined]
     return report_public_status(report=report)
 
@@ -351,18 +191,14 @@ def report_status(
     "/reports/{tracking_code}/messages",
     response={201: ErrorOut, **ERROR_RESPONSES},
     summary="Answer the helpline in the report's thread",
-    openapi_extra=_json_request_body(MessageIn),
+    openapi_extra=_example(MESSAGE_EXAMPLE),
 )
-@_handle
 def report_message(
-    request: HttpRequest,
-    tracking_code: str,
-    x_report_secret: str = Header("", alias=SECRET_HEADER),
+    request: HttpRequest, tracking_code: str, message: MessageIn, secret: str = ReportSecret
 ) -> Any:
-    report = _open_report(tracking_code, x_report_secret)
-    payload = parse_json(request, MessageIn)
+    report = _open_report(tracking_code, secret)
     try:
-        services.report_message_post(report=report, body=payload.body)
+        services.report_message_post(report=report, body=message.body)
     except services.ReportInvalid as exc:
         raise _invalid(exc.errors) from None
     return Status(201, {"detail": _("Your message was sent."), "errors": []})
@@ -372,18 +208,17 @@ def report_message(
     "/reports/{tracking_code}/information",
     response={201: ErrorOut, **ERROR_RESPONSES},
     summary="Add information to a report",
-    openapi_extra=_json_request_body(InformationIn),
+    openapi_extra=_example(INFORMATION_EXAMPLE),
 )
-@_handle
 def report_information(
     request: HttpRequest,
     tracking_code: str,
-    x_report_secret: str = Header("", alias=SECRET_HEADER),
+    information: InformationIn,
+    secret: str = ReportSecret,
 ) -> Any:
-    report = _open_report(tracking_code, x_report_secret)
-    payload = parse_json(request, InformationIn)
+    report = _open_report(tracking_code, secret)
     try:
-        services.report_add_information(report=report, text=payload.text)
+        services.report_add_information(report=report, text=information.text)
     except services.ReportInvalid as exc:
         raise _invalid({"text": exc.errors.get("body", [])}) from None
     return Status(201, {"detail": _("Thank you. We added this to your report."), "errors": []})
@@ -393,33 +228,35 @@ def report_information(
     "/reports/{tracking_code}/evidence",
     response={201: EvidenceOut, **ERROR_RESPONSES},
     summary="Add a screenshot (multipart/form-data, field 'file')",
-    openapi_extra=_example({"file": "screenshot.png (binary PNG or JPEG)"}, "multipart/form-data"),
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {"example": {"file": "screenshot.png (binary PNG or JPEG)"}}
+            }
+        }
+    },
 )
-@_handle
 def report_evidence(
     request: HttpRequest,
     tracking_code: str,
     file: File[UploadedFile],
-    x_report_secret: str = Header("", alias=SECRET_HEADER),
+    secret: str = ReportSecret,
 ) -> Any:
-    from isigurt.lib.images import MAX_UPLOAD_BYTES, ImageRejected
-
-    report = _open_report(tracking_code, x_report_secret)
+    report = _open_report(tracking_code, secret)
     if file.size is not None and file.size > MAX_UPLOAD_BYTES:
-        raise ApiProblem(
+        raise ApiError(
             413,
             _("This picture is too large (at most %(limit)d MB).")
             % {"limit": MAX_UPLOAD_BYTES // (1024 * 1024)},
             {"file": [_("This picture is too large.")]},
         )
-    data = file.read(MAX_UPLOAD_BYTES + 1)
     try:
-        evidence = services.evidence_attach(report=report, data=data, filename=file.name or "")
+        evidence = services.evidence_attach(report=report, data=file.read(MAX_UPLOAD_BYTES + 1))
     except ImageRejected as exc:
         status = 413 if exc.code == "too_large" else 422
-        raise ApiProblem(status, str(exc.message), {"file": [str(exc.message)]}) from None
+        raise ApiError(status, str(exc.message), {"file": [str(exc.message)]}) from None
     except services.EvidenceRefused as exc:
-        raise ApiProblem(422, exc.message, {"file": [exc.message]}) from None
+        raise ApiError(422, exc.message, {"file": [exc.message]}) from None
     return Status(
         201,
         {
@@ -431,6 +268,3 @@ def report_evidence(
             "mime": evidence.mime,
         },
     )
-
-
-__all__ = ["ApiProblem", "parse_json", "router"]

@@ -11,26 +11,20 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from isigurt.reports.models import Audience, Category
+from isigurt.reports.validation import (
+    ALL_GROUPS,
+    CONTACT,
+    DESCRIPTION,
+    WHEN,
+    WHERE,
+    ReportDraft,
+)
 
-# Question groups a category may ask, in the order the form shows them.
-WHERE = "where"  # platform, urls, usernames, phone_numbers
-WHEN = "when"  # occurred_on
-WHO = "who"  # affected, age_band, gender, county, municipality, outside_albania
-DESCRIPTION = "description"
-CONTACT = "contact"
-ALL_GROUPS = (WHERE, WHEN, WHO, DESCRIPTION, CONTACT)
-
-# Report fields in each group (the API lists them so the app can build its form).
+# Report fields in each question group, as the draft declares them (the API lists them so the
+# app can build its form; the web form shows them group by group).
 GROUP_FIELDS: dict[str, tuple[str, ...]] = {
-    WHERE: ("platform", "urls", "usernames", "phone_numbers"),
-    WHEN: ("occurred_on",),
-    WHO: ("affected", "age_band", "gender", "county_code", "municipality_slug", "outside_albania"),
-    DESCRIPTION: ("description",),
-    CONTACT: ("contact_method", "contact_value", "contact_consent"),
+    group: ReportDraft.fields_asked_by(group) for group in ALL_GROUPS
 }
-
-HELPLINE_NUMBER = "116 111"
-EMERGENCY_NUMBER = "112"
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Input parsing for the public report pages, the tracking page and the helpline pages.
 
-Forms only parse and carry what was typed; the rules of a valid report live in the backend's
-``report_validate`` so that the web form and the API agree. Every field is optional at this
+The report form is layout only: labels, widgets and the order of the questions. What makes a
+report valid lives in ``ReportDraft`` (validation.py), which the form validates through, as the
+API does; its messages land next to the field they belong to. Every field is optional at this
 level, so that one bad answer never throws away the others.
 """
 
@@ -14,25 +15,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from isigurt.geography.selectors import OUTSIDE_ALBANIA, reference_counties
-from isigurt.reports.categories import (
-    CONTACT,
-    DESCRIPTION,
-    WHEN,
-    WHERE,
-    WHO,
-    category_specs,
-)
+from isigurt.reports.categories import GROUP_FIELDS, category_specs
 from isigurt.reports.models import (
     AffectedPerson,
     AgeBand,
     Audience,
+    Category,
     ContactMethod,
     Gender,
     ReportStatus,
 )
-from isigurt.reports.services import ReportDraft
-
-MAX_EVIDENCE_FILES = 5
+from isigurt.reports.validation import ALL_GROUPS, MAX_MESSAGE_LENGTH, WHO, ReportDraft
 
 # Who is reporting, in the reporter's own voice.
 AUDIENCE_CHOICES = [
@@ -138,8 +131,12 @@ def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
     return field
 
 
-def _lines(value: str) -> list[str]:
-    return [line.strip() for line in value.splitlines() if line.strip()]
+class LinesField(forms.CharField):
+    """A textarea of one entry per line, cleaned to a list of the non-empty lines."""
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def county_choices() -> list[tuple[str, str]]:
@@ -192,30 +189,28 @@ class ReportForm(forms.Form):
         label=_("Which app, game or website?"),
         help_text=_("For example TikTok, Instagram, WhatsApp or a game."),
         required=False,
-        max_length=100,
     )
-    urls = forms.CharField(
+    urls = LinesField(
         label=_("Links (one per line)"),
         help_text=_("Copy the address from the top of the page, like https://example.com/…"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "inputmode": "url", "spellcheck": "false"}),
     )
-    usernames = forms.CharField(
+    usernames = LinesField(
         label=_("Usernames or profile links (one per line)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
     )
-    phone_numbers = forms.CharField(
+    phone_numbers = LinesField(
         label=_("Phone numbers (one per line)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "inputmode": "tel"}),
     )
-    occurred_on = forms.DateField(
+    occurred_on = forms.CharField(
         label=_("When did it happen?"),
         help_text=_("If you are not sure, leave it empty."),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": _("Give the date like 2025-03-31.")},
     )
     affected = forms.ChoiceField(
         choices=AffectedPerson.choices,
@@ -241,7 +236,6 @@ class ReportForm(forms.Form):
     )
     description = forms.CharField(
         required=False,
-        max_length=5000,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
     contact_method = forms.ChoiceField(
@@ -255,19 +249,27 @@ class ReportForm(forms.Form):
         label=_("Your phone number or e-mail address"),
         help_text=_("Only the helpline sees it, and only to answer you."),
         required=False,
-        max_length=254,
     )
     contact_consent = forms.BooleanField(
         label=_("I agree that the helpline contacts me about this report."),
         required=False,
     )
 
-    def __init__(self, *args: Any, spec: dict[str, Any], audience: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        spec: dict[str, Any],
+        audience: str,
+        child_in_danger: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.spec = spec
         self.audience = audience
+        self.child_in_danger = child_in_danger
         self.groups = set(spec["groups"])
         self.evidence_allowed = bool(spec["evidence_allowed"])
+        self.report_draft: ReportDraft | None = None
         self.fields["affected"].label = _AFFECTED_LABEL.get(audience, _AFFECTED_LABEL["adult"])
         self.fields["description"].label = _DESCRIPTION_LABEL.get(
             audience, _DESCRIPTION_LABEL["adult"]
@@ -275,7 +277,7 @@ class ReportForm(forms.Form):
         self.fields["description"].help_text = _DESCRIPTION_HINT.get(
             audience, _DESCRIPTION_HINT["adult"]
         )
-        if spec["category"] == "abuse_material":
+        if spec["category"] == Category.ABUSE_MATERIAL:
             self.fields["urls"].label = _("Where did you see it? The link (one per line)")
             self.fields["urls"].help_text = spec["evidence_note"]
         if WHO in self.groups:
@@ -290,74 +292,77 @@ class ReportForm(forms.Form):
         self.fields["occurred_on"].widget.attrs["max"] = timezone.localdate().isoformat()
         self.fields["contact_value"].widget.attrs["autocomplete"] = "off"
         for name in list(self.fields):
-            if self.field_group(name) not in self.groups and name != "form_key":
+            if name == "form_key":
+                continue
+            if self.field_group(name) not in self.groups:
                 del self.fields[name]
+                continue
+            # The draft's bounds, as the browser's own limit on typing.
+            limit = _max_length(name)
+            if limit is not None and not isinstance(self.fields[name], LinesField):
+                self.fields[name].widget.attrs["maxlength"] = str(limit)
 
     @staticmethod
     def field_group(name: str) -> str:
-        if name in ("platform", "urls", "usernames", "phone_numbers"):
-            return WHERE
-        if name == "occurred_on":
-            return WHEN
-        if name in ("affected", "age_band", "gender", "county_code", "municipality_slug"):
-            return WHO
-        if name == "description":
-            return DESCRIPTION
-        return CONTACT
+        for group, names in GROUP_FIELDS.items():
+            if name in names:
+                return group
+        raise KeyError(name)
 
     def groups_in_order(self) -> list[tuple[str, list[forms.BoundField]]]:
         """The visible fields, grouped as the page shows them."""
-        order = [WHERE, WHEN, WHO, DESCRIPTION, CONTACT]
         return [
             (
                 group,
                 [
                     self[name]
                     for name in self.fields
-                    if self.field_group(name) == group and name != "form_key"
+                    if name != "form_key" and self.field_group(name) == group
                 ],
             )
-            for group in order
+            for group in ALL_GROUPS
             if group in self.groups
         ]
 
-    def draft(
-        self, *, category: str, audience: str, child_in_danger: bool, language: str
-    ) -> ReportDraft:
-        data = self.cleaned_data
-        county = data.get("county_code") or None
-        outside = county == OUTSIDE_ALBANIA
-        return ReportDraft(
-            category=category,
-            audience=audience,
-            child_in_danger=child_in_danger,
-            platform=data.get("platform", ""),
-            urls=_lines(data.get("urls", "")),
-            usernames=_lines(data.get("usernames", "")),
-            phone_numbers=_lines(data.get("phone_numbers", "")),
-            occurred_on=data.get("occurred_on"),
-            affected=data.get("affected") or AffectedPerson.UNKNOWN,
-            age_band=data.get("age_band") or AgeBand.UNKNOWN,
-            gender=data.get("gender") or Gender.UNKNOWN,
-            county_code=None if outside else county,
-            municipality_slug=data.get("municipality_slug") or None,
-            outside_albania=outside,
-            description=data.get("description", ""),
-            contact_method=data.get("contact_method") or ContactMethod.ANONYMOUS,
-            contact_value=data.get("contact_value", ""),
-            contact_consent=bool(data.get("contact_consent")),
-            language=language,
+    def clean(self) -> dict[str, Any]:
+        """The answers as a ReportDraft (``report_draft``), or its messages on the fields."""
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        answers: dict[str, Any] = {
+            name: value
+            for name, value in data.items()
+            if name in ReportDraft.model_fields and value not in ("", None)
+        }
+        if answers.get("county_code") == OUTSIDE_ALBANIA:
+            answers["outside_albania"] = True
+            del answers["county_code"]
+        draft, errors = ReportDraft.check(
+            {
+                **answers,
+                "category": self.spec["category"],
+                "audience": self.audience,
+                "child_in_danger": self.child_in_danger,
+            }
         )
+        self.report_draft = draft
+        self.add_report_errors(errors)
+        return data
 
     def add_report_errors(self, errors: dict[str, list[str]]) -> None:
-        """Put the backend's messages next to the field they belong to."""
-        for key, messages in errors.items():
-            name = key.split(".")[0].split("[")[0]
-            if name == "outside_albania":
-                name = "county_code"
-            target = name if name in self.fields else None
+        """Put the draft's messages next to the field they belong to."""
+        for name, messages in errors.items():
+            target = "county_code" if name == "outside_albania" else name
             for message in messages:
-                self.add_error(target, message)
+                self.add_error(target if target in self.fields else None, message)
+
+
+def _max_length(name: str) -> int | None:
+    for meta in ReportDraft.model_fields[name].metadata:
+        limit = getattr(meta, "max_length", None)
+        if isinstance(limit, int):
+            return limit
+    return None
 
 
 class TrackForm(forms.Form):
@@ -378,7 +383,7 @@ class TrackForm(forms.Form):
 class MessageForm(forms.Form):
     body = forms.CharField(
         label=_("Your message"),
-        max_length=5000,
+        max_length=MAX_MESSAGE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
@@ -386,7 +391,7 @@ class MessageForm(forms.Form):
 class InformationForm(forms.Form):
     text = forms.CharField(
         label=_("Add information to your report"),
-        max_length=5000,
+        max_length=MAX_MESSAGE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
@@ -398,6 +403,6 @@ class StatusForm(forms.Form):
 class ReplyForm(forms.Form):
     body = forms.CharField(
         label=_("Answer the reporter"),
-        max_length=5000,
+        max_length=MAX_MESSAGE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
     )

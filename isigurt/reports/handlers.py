@@ -37,7 +37,7 @@ def notify_helpline(payload: dict[str, Any]) -> None:
     notification, created = HelplineNotification.objects.get_or_create(report=report)
     if not created:
         return
-    address = getattr(settings, "HELPLINE_NOTIFY_EMAIL", "")
+    address = settings.HELPLINE_NOTIFY_EMAIL
     if address:
         transaction.on_commit(partial(_send_email, notification.pk, address))
 

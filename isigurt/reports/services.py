@@ -27,8 +27,9 @@ import logging
 import re
 import secrets
 import uuid
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -37,11 +38,18 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from isigurt.lib.images import (
+    MAX_FILES_PER_REPORT,
+    ImageHashes,
+    ImageRejected,
+    SanitisedImage,
+    hash_image,
+    sanitise_image,
+)
 from isigurt.reports import storage
-from isigurt.reports.categories import CATEGORY_SPECS, EVIDENCE_CATEGORIES
+from isigurt.reports.categories import EVIDENCE_CATEGORIES
 from isigurt.reports.models import (
     Category,
-    ContactMethod,
     Evidence,
     IdempotencyRecord,
     MessageKind,
@@ -49,7 +57,7 @@ from isigurt.reports.models import (
     ReportMessage,
     ReportStatus,
 )
-from isigurt.reports.validation import CleanDraft, clean_draft, clean_message
+from isigurt.reports.validation import ReportDraft, clean_message
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +65,7 @@ CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols: 5 bits each
 TRACKING_CODE_LENGTH = 8
 SECRET_GROUPS = 4
 SECRET_GROUP_LENGTH = 4
-MAX_EVIDENCE_PER_REPORT = 5
+MAX_EVIDENCE_PER_REPORT = MAX_FILES_PER_REPORT  # S10, with the other upload bounds
 IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
 # IdempotencyRecord rows (which hold the first answer's secret, encrypted) are purged after this
 # by the retention job; a client retries within minutes, not days.
@@ -98,32 +106,7 @@ class EvidenceRefused(ReportError):
         self.message = message
 
 
-# --- input and output shapes ---------------------------------------------------------------
-
-
-@dataclass
-class ReportDraft:
-    """What a reporter sends, before checking. Both the web form and the API build one."""
-
-    category: str
-    audience: str
-    child_in_danger: bool = False
-    platform: str = ""
-    urls: list[str] = field(default_factory=list)
-    usernames: list[str] = field(default_factory=list)
-    phone_numbers: list[str] = field(default_factory=list)
-    occurred_on: date | None = None
-    affected: str = "unknown"
-    age_band: str = "unknown"
-    gender: str = "unknown"
-    county_code: str | None = None
-    municipality_slug: str | None = None
-    outside_albania: bool = False
-    description: str = ""
-    contact_method: str = ContactMethod.ANONYMOUS
-    contact_value: str = ""
-    contact_consent: bool = False
-    language: str = "sq"
+# --- output ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -149,10 +132,6 @@ def normalise_code(raw: str, *, length: int) -> str | None:
     if len(value) != length or any(ch not in CODE_ALPHABET for ch in value):
         return None
     return value
-
-
-def format_tracking_code(code: str) -> str:
-    return f"{code[:4]}-{code[4:]}"
 
 
 def format_secret(secret: str) -> str:
@@ -187,19 +166,15 @@ def _secret_matches(*, tracking_code: str, secret: str, stored: str) -> bool:
 # --- intake --------------------------------------------------------------------------------
 
 
-def report_validate(*, draft: ReportDraft) -> dict[str, list[str]]:
-    """Field-level messages in the active language; an empty dict means the draft is valid."""
-    _clean, errors = clean_draft(draft)
-    return errors
-
-
 def idempotency_key_valid(key: str) -> bool:
     """1 to 255 printable ASCII characters, no spaces (IETF httpapi-idempotency-key-header)."""
     return isinstance(key, str) and bool(IDEMPOTENCY_KEY_RE.match(key))
 
 
-def _fingerprint(clean: CleanDraft, channel: str) -> str:
-    canonical = {"channel": channel, **clean.canonical()}
+def _fingerprint(draft: ReportDraft, channel: str, pictures: Sequence[bytes]) -> str:
+    canonical: dict[str, Any] = {"channel": channel, **draft.canonical()}
+    if pictures:
+        canonical["pictures"] = [hashlib.sha256(data).hexdigest() for data in pictures]
     encoded = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(encoded.encode()).hexdigest()
 
@@ -239,32 +214,9 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> SubmittedReport:
     )
 
 
-def _new_report(clean: CleanDraft, *, channel: str, flagged: bool) -> tuple[Report, str]:
+def _new_report(draft: ReportDraft, *, channel: str, flagged: bool) -> tuple[Report, str]:
     secret = _random_symbols(SECRET_GROUPS * SECRET_GROUP_LENGTH)
-    values: dict[str, Any] = dict(
-        category=clean.category,
-        audience=clean.audience,
-        channel=channel,
-        language=clean.language,
-        child_in_danger=clean.child_in_danger,
-        platform=clean.platform,
-        urls=clean.urls,
-        usernames=clean.usernames,
-        phone_numbers=clean.phone_numbers,
-        occurred_on=clean.occurred_on,
-        affected=clean.affected,
-        age_band=clean.age_band,
-        gender=clean.gender,
-        county=clean.county,
-        municipality=clean.municipality,
-        outside_albania=clean.outside_albania,
-        description=clean.description,
-        contact_method=clean.contact_method,
-        contact_value=clean.contact_value,
-        contact_consent=clean.contact_consent,
-        flagged=flagged,
-    )
-    report = Report(**values)
+    report = Report(**draft.report_values(), channel=channel, flagged=flagged)
     for _attempt in range(5):
         code = _random_symbols(TRACKING_CODE_LENGTH)
         if not Report.objects.filter(tracking_code=code).exists():
@@ -281,26 +233,33 @@ def report_submit(
     channel: str,
     idempotency_key: str | None = None,
     flagged: bool = False,
+    pictures: Sequence[bytes] = (),
 ) -> SubmittedReport:
-    """Check and store a report, with its outbox row and audit row, in one transaction.
+    """Store a report and its pictures, with its outbox and audit rows, in one transaction.
 
-    Raises ReportInvalid (field messages), IdempotencyConflict (the key was used for another
-    request: 422) or IdempotencyInProgress (the same key is being processed: 409). A retry with
-    the same key and the same request returns the first answer, secret included, with
+    ``draft`` is already valid (ReportDraft validates on construction). Each picture is
+    decoded once, before anything is written; a bad one raises ReportInvalid with every
+    problem under "evidence" and nothing is stored. For an abuse-material report pictures are
+    hashed and discarded (S11), and one that cannot be read is skipped: the link is what
+    counts. Picture files are written inside the transaction, before their rows, and removed
+    again if it rolls back.
+
+    Raises ReportInvalid, IdempotencyConflict (the key was used for another request: 422) or
+    IdempotencyInProgress (the same key is being processed: 409). A retry with the same key
+    and the same request (pictures included) returns the first answer, secret included, with
     ``replayed=True``. The caller acknowledges only after this returns, i.e. after the commit.
     """
     from isigurt.audit.services import audit_record
     from isigurt.outbox.services import outbox_enqueue
 
-    clean, errors = clean_draft(draft)
-    if clean is None:
-        raise ReportInvalid(errors)
     if idempotency_key is not None and not idempotency_key_valid(idempotency_key):
         raise ReportInvalid(
             {"idempotency_key": [_("The Idempotency-Key must be 1 to 255 printable characters.")]}
         )
-    fingerprint = _fingerprint(clean, channel)
+    decoded = _decode_pictures(category=draft.category, uploads=pictures)
+    fingerprint = _fingerprint(draft, channel, pictures)
 
+    written: list[str] = []
     try:
         with transaction.atomic():
             if idempotency_key is not None:
@@ -309,7 +268,8 @@ def report_submit(
                 existing = IdempotencyRecord.objects.filter(key=idempotency_key).first()
                 if existing is not None:
                     return _replay(existing, fingerprint)
-            report, secret = _new_report(clean, channel=channel, flagged=flagged)
+            report, secret = _new_report(draft, channel=channel, flagged=flagged)
+            _store_pictures(report=report, pictures=decoded, written=written)
             if idempotency_key is not None:
                 IdempotencyRecord.objects.create(
                     key=idempotency_key,
@@ -326,6 +286,7 @@ def report_submit(
                 fields=("category", "channel", "flagged"),
             )
     except IntegrityError:
+        _remove_files(written)
         if idempotency_key is None:
             raise
         # Another request with this key committed between our check and our insert.
@@ -335,6 +296,9 @@ def report_submit(
         if existing is None:
             raise IdempotencyInProgress() from None
         return _replay(existing, fingerprint)
+    except BaseException:
+        _remove_files(written)
+        raise
     return SubmittedReport(
         report=report,
         tracking_code=report.display_code,
@@ -356,16 +320,6 @@ def idempotency_records_purge(*, now: datetime | None = None) -> int:
 def idempotency_key_used(key: str) -> bool:
     """Whether a report was already filed with this key (its retry needs no new capacity)."""
     return IdempotencyRecord.objects.filter(key=key).exists()
-
-
-def draft_from_report_data(data: dict[str, Any]) -> ReportDraft:
-    """A ReportDraft from a plain dict (unknown keys ignored); for forms and the phone app."""
-    names = set(ReportDraft.__dataclass_fields__)
-    return ReportDraft(**{k: v for k, v in data.items() if k in names})
-
-
-def draft_as_dict(draft: ReportDraft) -> dict[str, Any]:
-    return asdict(draft)
 
 
 # --- the reporter's follow-up --------------------------------------------------------------
@@ -461,17 +415,100 @@ def report_status_change(*, report: Report, status: str, actor: Any) -> None:
 # --- evidence ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Picture:
+    """One upload, decoded once: its clean re-encoding (None when only hashed) and hashes."""
+
+    hashes: ImageHashes
+    size: int
+    image: SanitisedImage | None
+
+
+def _decode_picture(*, category: str, data: bytes) -> _Picture:
+    """Raises ImageRejected. Abuse material is only hashed: its bytes are never re-encoded."""
+    if category == Category.ABUSE_MATERIAL:
+        return _Picture(hashes=hash_image(data), size=len(data), image=None)
+    image = sanitise_image(data)
+    return _Picture(hashes=image.hashes, size=len(image.content), image=image)
+
+
+def _decode_pictures(*, category: str, uploads: Sequence[bytes]) -> list[_Picture]:
+    """Every upload decoded and checked before anything is stored; ReportInvalid if one fails."""
+    if not uploads:
+        return []
+    discard = category == Category.ABUSE_MATERIAL
+    problems: list[str] = []
+    pictures: list[_Picture] = []
+    if not discard and category not in EVIDENCE_CATEGORIES:
+        problems.append(_("Pictures cannot be added to this kind of report."))
+    elif len(uploads) > MAX_EVIDENCE_PER_REPORT:
+        problems.append(
+            _("You can add at most %(limit)d pictures.") % {"limit": MAX_EVIDENCE_PER_REPORT}
+        )
+    else:
+        for number, data in enumerate(uploads, start=1):
+            try:
+                pictures.append(_decode_picture(category=category, data=data))
+            except ImageRejected as exc:
+                if not discard:  # an unreadable upload on an abuse report: the link counts
+                    problems.append(
+                        _("Picture %(number)d: %(problem)s")
+                        % {"number": number, "problem": exc.message}
+                    )
+    if problems:
+        problems.append(_("Please choose the pictures again: for your safety we do not keep them."))
+        raise ReportInvalid({"evidence": problems})
+    return pictures
+
+
+def _store_pictures(
+    *, report: Report, pictures: Sequence[_Picture], written: list[str]
+) -> list[Evidence]:
+    """Inside the caller's transaction: each file first (its name added to ``written``, for
+    removal if the transaction rolls back), then its row and audit entry."""
+    from isigurt.audit.services import audit_record
+
+    stored: list[Evidence] = []
+    for picture in pictures:
+        evidence = Evidence(
+            report=report,
+            sha256=picture.hashes.sha256,
+            pdq_hash=picture.hashes.pdq_hash or "",
+            pdq_quality=picture.hashes.pdq_quality,
+            stored=picture.image is not None,
+            size=picture.size,
+        )
+        if picture.image is not None:
+            evidence.width = picture.image.width
+            evidence.height = picture.image.height
+            evidence.mime = picture.image.mime
+            evidence.storage_name = str(evidence.id)
+            written.append(evidence.storage_name)
+            storage.evidence_write(
+                name=evidence.storage_name,
+                data=picture.image.content,
+                aad=_evidence_aad(evidence),
+            )
+        evidence.save(force_insert=True)
+        action = "evidence.attached" if evidence.stored else "evidence.hashed_and_discarded"
+        audit_record(actor=None, action=action, target=evidence, fields=())
+        stored.append(evidence)
+    return stored
+
+
+def _remove_files(names: Sequence[str]) -> None:
+    for name in names:
+        storage.evidence_delete(name=name)
+
+
 def evidence_attach(*, report: Report, data: bytes, filename: str = "") -> Evidence:
-    """Check, clean and store one screenshot, encrypted; the uploader's file name is not kept.
+    """Check, clean and store one more screenshot on a filed report, encrypted.
 
     For an abuse-material report the image is hashed (SHA-256 and PDQ, for matching) and
     discarded: no bytes are written anywhere and ``Evidence.stored`` is False (S11).
     Raises isigurt.lib.images.ImageRejected for a bad image, EvidenceRefused when the category
     takes no evidence or the report already has MAX_EVIDENCE_PER_REPORT files.
     """
-    from isigurt.audit.services import audit_record
-    from isigurt.lib.images import hash_image, sanitise_image
-
     del filename  # never stored nor logged: it may name a person
     discard = report.category == Category.ABUSE_MATERIAL
     if not discard and report.category not in EVIDENCE_CATEGORIES:
@@ -481,49 +518,41 @@ def evidence_attach(*, report: Report, data: bytes, filename: str = "") -> Evide
             "too_many_files",
             _("A report can have at most %(limit)d pictures.") % {"limit": MAX_EVIDENCE_PER_REPORT},
         )
-
-    if discard:
-        hashes = hash_image(data)
-        evidence = Evidence(
-            report=report,
-            sha256=hashes.sha256,
-            pdq_hash=hashes.pdq_hash or "",
-            pdq_quality=hashes.pdq_quality,
-            stored=False,
-            size=len(data),
-        )
-        del data
-        with transaction.atomic():
-            evidence.save(force_insert=True)
-            audit_record(
-                actor=None, action="evidence.hashed_and_discarded", target=evidence, fields=()
-            )
-        return evidence
-
-    image = sanitise_image(data)
-    evidence = Evidence(
-        report=report,
-        sha256=image.sha256,
-        pdq_hash=image.pdq_hash or "",
-        pdq_quality=image.pdq_quality,
-        stored=True,
-        size=len(image.content),
-        width=image.width,
-        height=image.height,
-        mime=image.mime,
-    )
-    evidence.storage_name = str(evidence.id)
-    storage.evidence_write(
-        name=evidence.storage_name, data=image.content, aad=_evidence_aad(evidence)
-    )
+    picture = _decode_picture(category=report.category, data=data)
+    del data
+    written: list[str] = []
     try:
         with transaction.atomic():
-            evidence.save(force_insert=True)
-            audit_record(actor=None, action="evidence.attached", target=evidence, fields=())
+            (evidence,) = _store_pictures(report=report, pictures=[picture], written=written)
     except BaseException:
-        storage.evidence_delete(name=evidence.storage_name)
+        _remove_files(written)
         raise
     return evidence
+
+
+def evidence_add(*, report: Report, pictures: Sequence[bytes]) -> list[Evidence]:
+    """The reporter adds pictures to a filed report: all stored together, or none.
+
+    Each picture is decoded once; ReportInvalid holds every problem under "evidence".
+    """
+    already = Evidence.objects.filter(report=report).count()
+    if pictures and already + len(pictures) > MAX_EVIDENCE_PER_REPORT:
+        raise ReportInvalid(
+            {
+                "evidence": [
+                    _("A report can have at most %(limit)d pictures.")
+                    % {"limit": MAX_EVIDENCE_PER_REPORT}
+                ]
+            }
+        )
+    decoded = _decode_pictures(category=report.category, uploads=pictures)
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            return _store_pictures(report=report, pictures=decoded, written=written)
+    except BaseException:
+        _remove_files(written)
+        raise
 
 
 def _evidence_aad(evidence: Evidence) -> str:
@@ -551,7 +580,3 @@ def evidence_open_for_staff(*, user: Any, evidence_id: Any) -> tuple[bytes, str]
     data = storage.evidence_read(name=evidence.storage_name, aad=_evidence_aad(evidence))
     audit_read(actor=user, target=evidence)
     return data, evidence.mime
-
-
-def category_spec_exists(category: str) -> bool:
-    return category in CATEGORY_SPECS

@@ -44,14 +44,6 @@ def evidence_delete(*, name: str) -> None:
     _path(name).unlink(missing_ok=True)
 
 
-def evidence_file_count() -> int:
-    """How many evidence files exist (for tests and checks)."""
-    root = evidence_root()
-    if not root.exists():
-        return 0
-    return sum(1 for path in root.rglob("*") if path.is_file())
-
-
 def evidence_rotate_keys(*, batch_size: int = 500) -> int:
     """Re-encrypt every stored evidence file not made with the newest key; how many were.
 

@@ -1,6 +1,10 @@
-"""Checks and normalises what a reporter sends, with one message per problem field.
+"""The one description of a report: ``ReportDraft``, which the web form and the API both
+validate through, with its bounds as named constants and its messages in the active language.
 
-The web form and the API both go through ``clean_draft``; messages are in the active language.
+Adding a field to a report means adding it to the model, to ``ReportDraft`` (with the question
+group that asks it) and to the form's layout; intake, the idempotency fingerprint, the API's
+schema and the category table all follow from the draft.
+
 Text is kept exactly as typed (a "<script>" in a description is stored as text and escaped
 wherever it is shown), except that NUL and other control characters are refused: they have no
 business in a report and PostgreSQL cannot store NUL in a text column.
@@ -12,17 +16,21 @@ import datetime
 import ipaddress
 import re
 import unicodedata
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import ValidationError as PydanticValidationError
 
 from isigurt.geography.models import County, Municipality
 from isigurt.geography.selectors import county_by_code, municipality_by_slug
+from isigurt.lib.validation import messages_by_field, refuse
 from isigurt.reports.models import (
     AffectedPerson,
     AgeBand,
@@ -41,71 +49,50 @@ MAX_PHONE_LENGTH = 32
 MAX_PLATFORM_LENGTH = 100
 MAX_DESCRIPTION_LENGTH = 5000
 MAX_CONTACT_LENGTH = 254
+MAX_COUNTY_CODE_LENGTH = 8
+MAX_MUNICIPALITY_SLUG_LENGTH = 64
 MAX_MESSAGE_LENGTH = 5000
-LANGUAGES = ("sq", "en")
+Language = Literal["sq", "en"]
+LANGUAGES: tuple[Language, ...] = ("sq", "en")
 EARLIEST_DATE = datetime.date(1990, 1, 1)
+
+# Question groups a category may ask, in the order the form shows them (categories.py says
+# which groups each category asks; each draft field names its group below).
+WHERE = "where"
+WHEN = "when"
+WHO = "who"
+DESCRIPTION = "description"
+CONTACT = "contact"
+ALL_GROUPS = (WHERE, WHEN, WHO, DESCRIPTION, CONTACT)
 
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):(?!\d)")
 _HOST_LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _PHONE_RE = re.compile(r"^\+?[0-9 ()./\-]+$")
 
-
-@dataclass
-class CleanDraft:
-    """A report as it will be stored: every value checked and normalised."""
-
-    category: str
-    audience: str
-    child_in_danger: bool
-    platform: str
-    urls: list[str]
-    usernames: list[str]
-    phone_numbers: list[str]
-    occurred_on: datetime.date | None
-    affected: str
-    age_band: str
-    gender: str
-    county: County | None
-    municipality: Municipality | None
-    outside_albania: bool
-    description: str
-    contact_method: str
-    contact_value: str
-    contact_consent: bool
-    language: str
-
-    def canonical(self) -> dict[str, Any]:
-        """What the request meant, for idempotency fingerprints (not the language it came in)."""
-        return {
-            "category": self.category,
-            "audience": self.audience,
-            "child_in_danger": self.child_in_danger,
-            "platform": self.platform,
-            "urls": self.urls,
-            "usernames": self.usernames,
-            "phone_numbers": self.phone_numbers,
-            "occurred_on": self.occurred_on.isoformat() if self.occurred_on else None,
-            "affected": self.affected,
-            "age_band": self.age_band,
-            "gender": self.gender,
-            "county": self.county.code if self.county else None,
-            "municipality": self.municipality.slug if self.municipality else None,
-            "outside_albania": self.outside_albania,
-            "description": self.description,
-            "contact_method": self.contact_method,
-            "contact_value": self.contact_value,
-            "contact_consent": self.contact_consent,
-        }
+REPORT_EXAMPLE: dict[str, Any] = {
+    "category": "bullying",
+    "audience": "teen",
+    "child_in_danger": False,
+    "platform": "Instagram",
+    "urls": ["https://www.instagram.com/p/EXAMPLE123/"],
+    "usernames": ["@example_account"],
+    "phone_numbers": [],
+    "occurred_on": "2025-03-01",
+    "affected": "self",
+    "age_band": "13_15",
+    "gender": "unknown",
+    "county_code": "AL-11",
+    "municipality_slug": "tirane",
+    "outside_albania": False,
+    "description": "Someone keeps posting mean comments under my photos.",
+    "contact_method": "anonymous",
+    "contact_value": "",
+    "contact_consent": False,
+    "language": "en",
+}
 
 
-@dataclass
-class _Errors:
-    by_field: dict[str, list[str]] = field(default_factory=dict)
-
-    def add(self, name: str, message: str) -> None:
-        messages = self.by_field.setdefault(name, [])
-        if message not in messages:
-            messages.append(message)
+# --- small checks --------------------------------------------------------------------------
 
 
 def has_control_characters(text: str, *, allow_newlines: bool = False) -> bool:
@@ -115,20 +102,6 @@ def has_control_characters(text: str, *, allow_newlines: bool = False) -> bool:
         if unicodedata.category(ch) in ("Cc", "Cs"):
             return True
     return False
-
-
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _str_list(value: object) -> list[str] | None:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = [line for line in value.splitlines()]
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        return None
-    return [v.strip() for v in value if v.strip()]
 
 
 def normalise_url(raw: str) -> str:
@@ -160,9 +133,7 @@ def normalise_url(raw: str) -> str:
     if not host:
         raise ValueError("host")
     ascii_host = _normalise_host(host)
-    netloc = ascii_host
-    if ":" in ascii_host:  # IPv6 literal
-        netloc = f"[{ascii_host}]"
+    netloc = f"[{ascii_host}]" if ":" in ascii_host else ascii_host  # IPv6 literal
     if port is not None and not (
         (scheme == "http" and port == 80) or (scheme == "https" and port == 443)
     ):
@@ -192,7 +163,7 @@ def _normalise_host(host: str) -> str:
     return ascii_host
 
 
-def _phone(raw: str) -> str | None:
+def normalise_phone(raw: str) -> str | None:
     value = raw.strip()
     digits = sum(ch.isdigit() for ch in value)
     if len(value) > MAX_PHONE_LENGTH or not _PHONE_RE.match(value) or not 3 <= digits <= 15:
@@ -200,240 +171,253 @@ def _phone(raw: str) -> str | None:
     return value
 
 
-def _choice(
-    errors: _Errors, name: str, value: object, choices: list[str], default: str | None
-) -> str:
-    if (value is None or value == "") and default is not None:
-        return default
-    if isinstance(value, str) and value in choices:
-        return value
-    errors.add(name, _("Choose one of the options."))
-    return default or ""
+def active_language() -> Language:
+    """The active language if the platform speaks it, else Albanian."""
+    language = (get_language() or "sq").split("-")[0]
+    return "en" if language == "en" else "sq"
 
 
-def _bool(errors: _Errors, name: str, value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    errors.add(name, _("Answer yes or no."))
-    return False
+def _no_control_characters(text: str, *, allow_newlines: bool = False) -> str:
+    if has_control_characters(text, allow_newlines=allow_newlines):
+        raise refuse(_("This contains characters we cannot accept."))
+    return text
 
 
-def clean_draft(draft: Any) -> tuple[CleanDraft | None, dict[str, list[str]]]:
-    """Check a ReportDraft (or anything with its attributes); (clean, {}) or (None, errors)."""
-    errors = _Errors()
+@dataclass(frozen=True)
+class Ask:
+    """Field metadata: the question group that asks this field (see categories.py)."""
 
-    category = getattr(draft, "category", "")
-    if not isinstance(category, str) or category not in Category.values:
-        errors.add("category", _("Choose what happened from the list."))
-        category = ""
-    audience = _choice(errors, "audience", getattr(draft, "audience", ""), Audience.values, None)
-    language = getattr(draft, "language", "sq")
-    if language not in LANGUAGES:
-        language = "sq"
+    group: str
 
-    platform = _text(getattr(draft, "platform", ""))
-    platform = platform.strip()
-    if len(platform) > MAX_PLATFORM_LENGTH:
-        errors.add(
-            "platform",
-            _("Please keep this under %(limit)d characters.") % {"limit": MAX_PLATFORM_LENGTH},
-        )
-    elif has_control_characters(platform):
-        errors.add("platform", _("This contains characters we cannot accept."))
 
-    urls: list[str] = []
-    raw_urls = _str_list(getattr(draft, "urls", []))
-    if raw_urls is None:
-        errors.add("urls", _("Give the links as a list of text."))
-    elif len(raw_urls) > MAX_URLS:
-        errors.add("urls", _("Please give at most %(limit)d links.") % {"limit": MAX_URLS})
-    else:
-        for raw in raw_urls:
+# --- the draft -----------------------------------------------------------------------------
+
+
+class ReportDraft(BaseModel):
+    """A report as a reporter sends it, checked and normalised on validation.
+
+    Only ``category`` and ``audience`` are required. Field order matters: a field's checks may
+    look at the fields before it (the county at "outside Albania", the contact at its method).
+    """
+
+    model_config = ConfigDict(
+        extra="ignore",
+        validate_default=True,
+        json_schema_extra={"examples": [REPORT_EXAMPLE]},
+    )
+
+    category: Category
+    audience: Audience
+    child_in_danger: bool = False
+    platform: Annotated[str, Field(max_length=MAX_PLATFORM_LENGTH), Ask(WHERE)] = ""
+    urls: Annotated[
+        list[Annotated[str, Field(max_length=MAX_URL_LENGTH)]],
+        Field(max_length=MAX_URLS),
+        Ask(WHERE),
+    ] = []
+    usernames: Annotated[
+        list[Annotated[str, Field(max_length=MAX_USERNAME_LENGTH)]],
+        Field(max_length=MAX_USERNAMES),
+        Ask(WHERE),
+    ] = []
+    phone_numbers: Annotated[
+        list[Annotated[str, Field(max_length=MAX_PHONE_LENGTH)]],
+        Field(max_length=MAX_PHONE_NUMBERS),
+        Ask(WHERE),
+    ] = []
+    occurred_on: Annotated[datetime.date | None, Ask(WHEN)] = None
+    affected: Annotated[AffectedPerson, Ask(WHO)] = AffectedPerson.UNKNOWN
+    age_band: Annotated[AgeBand, Ask(WHO)] = AgeBand.UNKNOWN
+    gender: Annotated[Gender, Ask(WHO)] = Gender.UNKNOWN
+    outside_albania: Annotated[bool, Ask(WHO)] = False
+    county_code: Annotated[str | None, Field(max_length=MAX_COUNTY_CODE_LENGTH), Ask(WHO)] = None
+    municipality_slug: Annotated[
+        str | None, Field(max_length=MAX_MUNICIPALITY_SLUG_LENGTH), Ask(WHO)
+    ] = None
+    description: Annotated[str, Field(max_length=MAX_DESCRIPTION_LENGTH), Ask(DESCRIPTION)] = ""
+    contact_method: Annotated[ContactMethod, Ask(CONTACT)] = ContactMethod.ANONYMOUS
+    contact_value: Annotated[str, Field(max_length=MAX_CONTACT_LENGTH), Ask(CONTACT)] = ""
+    contact_consent: Annotated[bool, Ask(CONTACT)] = False
+    language: Language = Field(default_factory=active_language)
+
+    @field_validator("category", mode="wrap")
+    @classmethod
+    def _category(cls, value: Any, handler: Any) -> Any:
+        try:
+            return handler(value)
+        except PydanticValidationError:
+            raise refuse(_("Choose what happened from the list.")) from None
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language(cls, value: Any) -> Any:
+        return active_language() if value in (None, "") else value
+
+    @field_validator("platform")
+    @classmethod
+    def _platform(cls, value: str) -> str:
+        return _no_control_characters(value.strip())
+
+    @field_validator("urls")
+    @classmethod
+    def _urls(cls, values: list[str]) -> list[str]:
+        urls: list[str] = []
+        problems: list[str] = []
+        for raw in (v for v in values if v.strip()):
             try:
                 url = normalise_url(raw)
-            except ValueError as exc:
-                if str(exc) == "length":
-                    errors.add(
-                        "urls",
-                        _("A link can be at most %(limit)d characters long.")
-                        % {"limit": MAX_URL_LENGTH},
+            except ValueError:
+                problems.append(
+                    _(
+                        "This does not look like a web link: %(link)s. A link starts with"
+                        " http:// or https:// and has a site name, like https://example.com."
                     )
-                else:
-                    errors.add(
-                        "urls",
-                        _(
-                            "This does not look like a web link: %(link)s. A link starts with"
-                            " http:// or https:// and has a site name, like https://example.com."
-                        )
-                        % {"link": raw[:80]},
-                    )
+                    % {"link": raw[:80]}
+                )
                 continue
             if url not in urls:
                 urls.append(url)
+        if problems:
+            raise refuse(*dict.fromkeys(problems))
+        return urls
 
-    usernames = _str_list(getattr(draft, "usernames", []))
-    if usernames is None:
-        errors.add("usernames", _("Give the usernames as a list of text."))
-        usernames = []
-    elif len(usernames) > MAX_USERNAMES:
-        errors.add(
-            "usernames", _("Please give at most %(limit)d usernames.") % {"limit": MAX_USERNAMES}
-        )
-    elif any(len(u) > MAX_USERNAME_LENGTH for u in usernames):
-        errors.add(
-            "usernames",
-            _("A username can be at most %(limit)d characters long.")
-            % {"limit": MAX_USERNAME_LENGTH},
-        )
-    elif any(has_control_characters(u) for u in usernames):
-        errors.add("usernames", _("This contains characters we cannot accept."))
-    usernames = list(dict.fromkeys(usernames))
+    @field_validator("usernames")
+    @classmethod
+    def _usernames(cls, values: list[str]) -> list[str]:
+        usernames = [_no_control_characters(v.strip()) for v in values if v.strip()]
+        return list(dict.fromkeys(usernames))
 
-    phones: list[str] = []
-    raw_phones = _str_list(getattr(draft, "phone_numbers", []))
-    if raw_phones is None:
-        errors.add("phone_numbers", _("Give the phone numbers as a list of text."))
-    elif len(raw_phones) > MAX_PHONE_NUMBERS:
-        errors.add(
-            "phone_numbers",
-            _("Please give at most %(limit)d phone numbers.") % {"limit": MAX_PHONE_NUMBERS},
-        )
-    else:
-        for raw in raw_phones:
-            phone = _phone(raw)
+    @field_validator("phone_numbers")
+    @classmethod
+    def _phone_numbers(cls, values: list[str]) -> list[str]:
+        phones: list[str] = []
+        problems: list[str] = []
+        for raw in (v for v in values if v.strip()):
+            phone = normalise_phone(raw)
             if phone is None:
-                errors.add(
-                    "phone_numbers",
-                    _("This does not look like a phone number: %(number)s") % {"number": raw[:40]},
+                problems.append(
+                    _("This does not look like a phone number: %(number)s") % {"number": raw[:40]}
                 )
             elif phone not in phones:
                 phones.append(phone)
+        if problems:
+            raise refuse(*dict.fromkeys(problems))
+        return phones
 
-    occurred_on = getattr(draft, "occurred_on", None)
-    if isinstance(occurred_on, str) and occurred_on:
-        try:
-            occurred_on = datetime.date.fromisoformat(occurred_on)
-        except ValueError:
-            errors.add("occurred_on", _("Give the date like 2025-03-31."))
-            occurred_on = None
-    if occurred_on in ("", None):
-        occurred_on = None
-    elif isinstance(occurred_on, datetime.datetime) or not isinstance(occurred_on, datetime.date):
-        errors.add("occurred_on", _("Give the date like 2025-03-31."))
-        occurred_on = None
-    elif occurred_on > timezone.localdate() + datetime.timedelta(days=1):
-        errors.add("occurred_on", _("This date is in the future."))
-    elif occurred_on < EARLIEST_DATE:
-        errors.add("occurred_on", _("This date is too long ago."))
+    @field_validator("occurred_on")
+    @classmethod
+    def _occurred_on(cls, value: datetime.date | None) -> datetime.date | None:
+        if value is None:
+            return None
+        if value > timezone.localdate() + datetime.timedelta(days=1):
+            raise refuse(_("This date is in the future."))
+        if value < EARLIEST_DATE:
+            raise refuse(_("This date is too long ago."))
+        return value
 
-    affected = _choice(
-        errors, "affected", getattr(draft, "affected", None), AffectedPerson.values, "unknown"
-    )
-    age_band = _choice(
-        errors, "age_band", getattr(draft, "age_band", None), AgeBand.values, "unknown"
-    )
-    gender = _choice(errors, "gender", getattr(draft, "gender", None), Gender.values, "unknown")
-
-    outside_albania = _bool(errors, "outside_albania", getattr(draft, "outside_albania", False))
-    county: County | None = None
-    municipality: Municipality | None = None
-    county_code = getattr(draft, "county_code", None) or None
-    municipality_slug = getattr(draft, "municipality_slug", None) or None
-    if outside_albania and (county_code or municipality_slug):
-        errors.add(
-            "county_code",
-            _("Leave the county and municipality empty when it happened outside Albania."),
-        )
-    else:
-        if county_code is not None:
-            if isinstance(county_code, str) and len(county_code) <= 8:
-                county = county_by_code(county_code)
-            if county is None:
-                errors.add("county_code", _("Choose a county from the list."))
-        if municipality_slug is not None:
-            if isinstance(municipality_slug, str) and len(municipality_slug) <= 64:
-                municipality = municipality_by_slug(municipality_slug)
-            if municipality is None:
-                errors.add("municipality_slug", _("Choose a municipality from the list."))
-            elif county is not None and municipality.county_id != county.pk:
-                errors.add(
-                    "municipality_slug",
-                    _("This municipality is not in the county you chose."),
-                )
-            elif county is None and county_code is None:
-                county = municipality.county
-
-    description = _text(getattr(draft, "description", ""))
-    if not isinstance(getattr(draft, "description", ""), str):
-        errors.add("description", _("Describe what happened in words."))
-    elif len(description) > MAX_DESCRIPTION_LENGTH:
-        errors.add(
-            "description",
-            _("Please keep this under %(limit)d characters (now %(count)d).")
-            % {"limit": MAX_DESCRIPTION_LENGTH, "count": len(description)},
-        )
-    elif has_control_characters(description, allow_newlines=True):
-        errors.add("description", _("This contains characters we cannot accept."))
-
-    child_in_danger = _bool(errors, "child_in_danger", getattr(draft, "child_in_danger", False))
-    contact_method = _choice(
-        errors,
-        "contact_method",
-        getattr(draft, "contact_method", None),
-        ContactMethod.values,
-        ContactMethod.ANONYMOUS,
-    )
-    contact_value = _text(getattr(draft, "contact_value", "")).strip()
-    contact_consent = _bool(errors, "contact_consent", getattr(draft, "contact_consent", False))
-    if contact_method == ContactMethod.ANONYMOUS:
-        # Anonymous means anonymous: a contact typed and then left is not kept.
-        contact_value, contact_consent = "", False
-    else:
-        if contact_method == ContactMethod.PHONE:
-            if _phone(contact_value) is None:
-                errors.add(
-                    "contact_value", _("Give a phone number we can call, like 069 123 4567.")
-                )
-        elif contact_method == ContactMethod.EMAIL:
-            try:
-                if len(contact_value) > MAX_CONTACT_LENGTH:
-                    raise ValidationError("too long")
-                validate_email(contact_value)
-            except ValidationError:
-                errors.add("contact_value", _("Give an e-mail address, like name@example.com."))
-        if not contact_consent:
-            errors.add(
-                "contact_consent",
-                _("Tick the box to let the helpline contact you, or choose to stay anonymous."),
+    @field_validator("county_code")
+    @classmethod
+    def _county_code(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value:
+            return None
+        if info.data.get("outside_albania"):
+            raise refuse(
+                _("Leave the county and municipality empty when it happened outside Albania.")
             )
+        if county_by_code(value) is None:
+            raise refuse(_("Choose a county from the list."))
+        return value
 
-    if errors.by_field:
-        return None, errors.by_field
-    assert isinstance(occurred_on, datetime.date | None)  # noqa: S101 — narrowed above
-    return (
-        CleanDraft(
-            category=category,
-            audience=audience,
-            child_in_danger=child_in_danger,
-            platform=platform,
-            urls=urls,
-            usernames=usernames,
-            phone_numbers=phones,
-            occurred_on=occurred_on,
-            affected=affected,
-            age_band=age_band,
-            gender=gender,
-            county=county,
-            municipality=municipality,
-            outside_albania=outside_albania,
-            description=description,
-            contact_method=contact_method,
-            contact_value=contact_value,
-            contact_consent=contact_consent,
-            language=language,
-        ),
-        {},
-    )
+    @field_validator("municipality_slug")
+    @classmethod
+    def _municipality_slug(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value:
+            return None
+        if info.data.get("outside_albania"):
+            # Said once, at the county.
+            raise refuse(
+                _("Leave the county and municipality empty when it happened outside Albania.")
+            )
+        municipality = municipality_by_slug(value)
+        if municipality is None:
+            raise refuse(_("Choose a municipality from the list."))
+        county = county_by_code(info.data["county_code"]) if info.data.get("county_code") else None
+        if county is not None and municipality.county_id != county.pk:
+            raise refuse(_("This municipality is not in the county you chose."))
+        return value
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, value: str) -> str:
+        return _no_control_characters(value, allow_newlines=True)
+
+    @field_validator("contact_value")
+    @classmethod
+    def _contact_value(cls, value: str, info: ValidationInfo) -> str:
+        method = info.data.get("contact_method", ContactMethod.ANONYMOUS)
+        value = value.strip()
+        if method == ContactMethod.ANONYMOUS:
+            # Anonymous means anonymous: a contact typed and then left is not kept.
+            return ""
+        if method == ContactMethod.PHONE and normalise_phone(value) is None:
+            raise refuse(_("Give a phone number we can call, like 069 123 4567."))
+        if method == ContactMethod.EMAIL:
+            try:
+                validate_email(value)
+            except DjangoValidationError:
+                raise refuse(_("Give an e-mail address, like name@example.com.")) from None
+        return value
+
+    @field_validator("contact_consent")
+    @classmethod
+    def _contact_consent(cls, value: bool, info: ValidationInfo) -> bool:
+        method = info.data.get("contact_method", ContactMethod.ANONYMOUS)
+        if method == ContactMethod.ANONYMOUS:
+            return False
+        if not value:
+            raise refuse(
+                _("Tick the box to let the helpline contact you, or choose to stay anonymous.")
+            )
+        return value
+
+    # --- what follows from a valid draft ---
+
+    @property
+    def municipality(self) -> Municipality | None:
+        return municipality_by_slug(self.municipality_slug) if self.municipality_slug else None
+
+    @property
+    def county(self) -> County | None:
+        if self.county_code:
+            return county_by_code(self.county_code)
+        municipality = self.municipality
+        return municipality.county if municipality is not None else None
+
+    def report_values(self) -> dict[str, Any]:
+        """The Report model's fields, as stored."""
+        values = self.model_dump(exclude={"county_code", "municipality_slug"})
+        return {**values, "county": self.county, "municipality": self.municipality}
+
+    def canonical(self) -> dict[str, Any]:
+        """What the request meant, for idempotency fingerprints (not the language it came in)."""
+        return self.model_dump(mode="json", exclude={"language"})
+
+    @classmethod
+    def check(cls, data: Any) -> tuple[ReportDraft | None, dict[str, list[str]]]:
+        """(draft, {}) or (None, {field: [messages]}) for plain data (a dict, a form's data)."""
+        try:
+            return cls.model_validate(data), {}
+        except PydanticValidationError as exc:
+            return None, messages_by_field(exc.errors())
+
+    @classmethod
+    def fields_asked_by(cls, group: str) -> tuple[str, ...]:
+        """The draft's fields that the question group ``group`` asks, in order."""
+        return tuple(
+            name
+            for name, info in cls.model_fields.items()
+            if any(isinstance(meta, Ask) and meta.group == group for meta in info.metadata)
+        )
 
 
 def clean_message(text: object) -> tuple[str, list[str]]:

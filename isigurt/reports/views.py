@@ -1,6 +1,6 @@
 """Public report pages: the two-step report form, the one-time confirmation, tracking.
 
-Thin views: parse with a form, check with the backend's services, store, redirect (POST →
+Thin views: a form (which validates through ReportDraft), one service, redirect (POST →
 redirect → GET). Everything works without JavaScript; scripts only add inline checks, keep what
 is typed in the tab's sessionStorage, and filter municipalities by county.
 
@@ -27,24 +27,22 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.staticfiles import finders
-from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from isigurt.lib.images import MAX_UPLOAD_BYTES, ImageRejected, sanitise_image
+from isigurt.lib.images import MAX_UPLOAD_BYTES
 from isigurt.lib.ratelimit import INTAKE_LIMITS, Limit, client_key, rate_limit_check
+from isigurt.lib.views import retry_after_minutes
 from isigurt.reports.categories import advice_for, category_label, category_specs
 from isigurt.reports.forms import (
     AUDIENCE_CHOICES,
-    MAX_EVIDENCE_FILES,
     YES_NO,
     AudienceForm,
     InformationForm,
@@ -57,17 +55,16 @@ from isigurt.reports.forms import (
 from isigurt.reports.models import Audience, Category, Channel, IdempotencyRecord, Report
 from isigurt.reports.selectors import report_public_status
 from isigurt.reports.services import (
-    EvidenceRefused,
+    MAX_EVIDENCE_PER_REPORT,
     IdempotencyConflict,
     IdempotencyInProgress,
     ReportInvalid,
-    evidence_attach,
+    evidence_add,
     format_secret,
     report_add_information,
     report_message_post,
     report_open,
     report_submit,
-    report_validate,
 )
 
 logger = logging.getLogger(__name__)
@@ -77,10 +74,6 @@ DONE_KEY = "report_done"
 TRACKED_KEY = "tracked_report"
 TRACK_LIMITS = (Limit(10, 60), Limit(50, 60 * 60))
 FOLLOWUP_LIMITS = (Limit(30, 60), Limit(300, 24 * 60 * 60))
-
-
-def _language() -> str:
-    return "en" if (get_language() or "sq").startswith("en") else "sq"
 
 
 def _spec(category: str, audience: str) -> dict[str, Any] | None:
@@ -135,154 +128,102 @@ def report_start(request: HttpRequest) -> HttpResponse:
 # --- step 2 --------------------------------------------------------------------------------
 
 
-def _evidence_errors(files: list[UploadedFile]) -> list[str]:
-    """Check the pictures before anything is stored, so a bad one loses nothing else."""
-    problems: list[str] = []
-    if len(files) > MAX_EVIDENCE_FILES:
-        problems.append(
-            _("You can add at most %(limit)d pictures.") % {"limit": MAX_EVIDENCE_FILES}
-        )
-        return problems
-    for number, upload in enumerate(files, start=1):
-        if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
-            problems.append(
-                _("Picture %(number)d is too big: the limit is %(size)d MB.")
-                % {"number": number, "size": MAX_UPLOAD_BYTES // (1024 * 1024)}
-            )
-            continue
-        try:
-            sanitise_image(upload.read())
-        except ImageRejected as exc:
-            problems.append(
-                _("Picture %(number)d: %(problem)s") % {"number": number, "problem": exc.message}
-            )
-        finally:
-            upload.seek(0)
-    if problems:
-        problems.append(_("Please choose the pictures again: for your safety we do not keep them."))
-    return problems
-
-
-def _step1(request: HttpRequest) -> tuple[dict[str, Any] | None, Step1Form | None]:
+def _step1(request: HttpRequest) -> dict[str, Any] | None:
     """Step 1's answers: from step 2's own hidden fields when posted, else the session's copy.
 
     A posted step 2 carries them (checked again here), so it files even after the session
-    expired. Returns the answers and, when the posted ones were refused, that form.
+    expired.
     """
     if request.method == "POST" and "audience" in request.POST:
         posted = Step1Form(request.POST)
-        if posted.is_valid():
-            return posted.step1(), None
-        return None, posted
+        return posted.step1() if posted.is_valid() else None
     step1 = request.session.get(STEP1_KEY)
     if step1 and _spec(step1["category"], step1["audience"]) is not None:
-        return step1, None
-    return None, None
+        return dict(step1)
+    return None
+
+
+def _pictures(request: HttpRequest, form: ReportForm) -> list[bytes]:
+    """The pictures sent with the report, read once (a few more than allowed, to refuse)."""
+    # The abuse-material form has no picture field, but a picture sent anyway is hashed (so
+    # known images can be recognised) and discarded, never stored (S11).
+    if not form.evidence_allowed and form.spec["category"] != Category.ABUSE_MATERIAL:
+        return []
+    uploads = request.FILES.getlist("evidence")[: MAX_EVIDENCE_PER_REPORT + 1]
+    return [upload.read(MAX_UPLOAD_BYTES + 1) for upload in uploads]
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_not_required
 def report_form(request: HttpRequest) -> HttpResponse:
-    """Only the questions that fit the category; server-side checks; every value kept."""
-    step1, _refused = _step1(request)
+    """Only the questions that fit the category: form → report_submit → redirect."""
+    step1 = _step1(request)
     spec = _spec(step1["category"], step1["audience"]) if step1 else None
     if step1 is None or spec is None:
         return redirect("reports:start")
-    audience, category = step1["audience"], step1["category"]
-    status = 200
-    evidence_problems: list[str] = []
-    if request.method == "POST":
-        form = ReportForm(request.POST, spec=spec, audience=audience)
-        # The abuse-material form has no picture field, but a picture sent anyway is hashed
-        # (so known images can be recognised) and discarded, never stored (S11).
-        hash_only = category == Category.ABUSE_MATERIAL
-        files = request.FILES.getlist("evidence") if form.evidence_allowed or hash_only else []
-        if form.is_valid():
-            draft = form.draft(
-                category=category,
-                audience=audience,
-                child_in_danger=bool(step1["child_in_danger"]),
-                language=_language(),
-            )
-            form.add_report_errors(report_validate(draft=draft))
-            evidence_problems = [] if hash_only else _evidence_errors(files)
-            if form.is_valid() and not evidence_problems:
-                # One bucket with the API: a client gets INTAKE_LIMITS across web and app.
-                decision = rate_limit_check(
-                    scope="intake", key=client_key(request), limits=INTAKE_LIMITS, fail_open=True
-                )
-                if not decision.allowed:
-                    form.add_error(
-                        None,
-                        _(
-                            "Too many reports were sent from this connection. Please try again"
-                            " in %(minutes)d minutes, or call ALO 116 111 now."
-                        )
-                        % {"minutes": max(1, (decision.retry_after + 59) // 60)},
-                    )
-                    response = render(
-                        request,
-                        "reports/form.html",
-                        _form_context(form, spec, step1, evidence_problems),
-                        status=429,
-                    )
-                    response["Retry-After"] = str(decision.retry_after)
-                    return response
-                key = f"web:{form.cleaned_data.get('form_key') or uuid.uuid4().hex}"
-                try:
-                    submitted = report_submit(
-                        draft=draft,
-                        channel=Channel.WEB,
-                        idempotency_key=key,
-                        flagged=decision.store_down,
-                    )
-                except ReportInvalid as exc:
-                    form.add_report_errors(exc.errors)
-                except IdempotencyInProgress:
-                    form.add_error(
-                        None,
-                        _("We are still saving your report. Wait a moment, then press Send again."),
-                    )
-                except IdempotencyConflict:
-                    _renew_form_key(form)
-                    form.add_error(
-                        None,
-                        _(
-                            "This form was already sent once. If you want to send another"
-                            " report, check your answers and press Send again."
-                        ),
-                    )
-                else:
-                    attach_failed = 0
-                    if not submitted.replayed:
-                        for upload in files:
-                            try:
-                                evidence_attach(
-                                    report=submitted.report, data=upload.read(), filename=""
-                                )
-                            except (ImageRejected, EvidenceRefused):
-                                attach_failed += 0 if hash_only else 1
-                    if not submitted.replayed or DONE_KEY not in request.session:
-                        # Only the key: the secret stays encrypted in the IdempotencyRecord and
-                        # never sits in the session table (the done page reads it from there).
-                        request.session[DONE_KEY] = {
-                            "idempotency_key": key,
-                            "category": category,
-                            "audience": audience,
-                            "attach_failed": attach_failed,
-                            "child_in_danger": bool(step1["child_in_danger"]),
-                        }
-                    request.session.pop(STEP1_KEY, None)
-                    return redirect("reports:done")
-        status = 200
-    else:
+    audience, child_in_danger = step1["audience"], bool(step1["child_in_danger"])
+    if request.method != "POST":
         form = ReportForm(initial={"form_key": uuid.uuid4().hex}, spec=spec, audience=audience)
-    return render(
-        request,
-        "reports/form.html",
-        _form_context(form, spec, step1, evidence_problems),
-        status=status,
-    )
+        return render(request, "reports/form.html", _form_context(form, spec, step1, []))
+
+    form = ReportForm(request.POST, spec=spec, audience=audience, child_in_danger=child_in_danger)
+    evidence_problems: list[str] = []
+    if form.is_valid() and form.report_draft is not None:
+        # One bucket with the API: a client gets INTAKE_LIMITS across web and app.
+        decision = rate_limit_check(
+            scope="intake", key=client_key(request), limits=INTAKE_LIMITS, fail_open=True
+        )
+        if not decision.allowed:
+            form.add_error(
+                None,
+                _(
+                    "Too many reports were sent from this connection. Please try again"
+                    " in %(minutes)d minutes, or call ALO 116 111 now."
+                )
+                % {"minutes": retry_after_minutes(decision.retry_after)},
+            )
+            context = _form_context(form, spec, step1, evidence_problems)
+            response = render(request, "reports/form.html", context, status=429)
+            response["Retry-After"] = str(decision.retry_after)
+            return response
+        key = f"web:{form.cleaned_data.get('form_key') or uuid.uuid4().hex}"
+        try:
+            report_submit(
+                draft=form.report_draft,
+                channel=Channel.WEB,
+                idempotency_key=key,
+                flagged=decision.store_down,
+                pictures=_pictures(request, form),
+            )
+        except ReportInvalid as exc:
+            evidence_problems = exc.errors.pop("evidence", [])
+            form.add_report_errors(exc.errors)
+        except IdempotencyInProgress:
+            form.add_error(
+                None,
+                _("We are still saving your report. Wait a moment, then press Send again."),
+            )
+        except IdempotencyConflict:
+            _renew_form_key(form)
+            form.add_error(
+                None,
+                _(
+                    "This form was already sent once. If you want to send another"
+                    " report, check your answers and press Send again."
+                ),
+            )
+        else:
+            # Only the key: the secret stays encrypted in the IdempotencyRecord and never sits
+            # in the session table (the done page reads it from there).
+            request.session[DONE_KEY] = {
+                "idempotency_key": key,
+                "category": spec["category"],
+                "audience": audience,
+                "child_in_danger": child_in_danger,
+            }
+            request.session.pop(STEP1_KEY, None)
+            return redirect("reports:done")
+    return render(request, "reports/form.html", _form_context(form, spec, step1, evidence_problems))
 
 
 def _renew_form_key(form: ReportForm) -> None:
@@ -303,7 +244,7 @@ def _form_context(
         "audience": step1["audience"],
         "child_in_danger": bool(step1["child_in_danger"]),
         "evidence_problems": evidence_problems,
-        "max_files": MAX_EVIDENCE_FILES,
+        "max_files": MAX_EVIDENCE_PER_REPORT,
         "has_errors": bool(form.errors or evidence_problems),
         "step1_form": Step1Form.for_step1(step1),
     }
@@ -374,7 +315,7 @@ def _track_page(
             for spec in category_specs(report.audience)
         )
         context["evidence_problems"] = forms_.get("evidence_problems") or []
-        context["max_files"] = MAX_EVIDENCE_FILES
+        context["max_files"] = MAX_EVIDENCE_PER_REPORT
     response = render(request, "reports/track.html", context, status=status)
     return _no_store(request, response)
 
@@ -406,7 +347,7 @@ def track(request: HttpRequest) -> HttpResponse:
         form.add_error(
             None,
             _("Too many tries. Please wait %(minutes)d minutes and try again.")
-            % {"minutes": max(1, (decision.retry_after + 59) // 60)},
+            % {"minutes": retry_after_minutes(decision.retry_after)},
         )
         response = _track_page(request, report=None, status=429, track_form=form)
         response["Retry-After"] = str(decision.retry_after)
@@ -438,7 +379,7 @@ def _followup_refusal(request: HttpRequest) -> tuple[str, int] | None:
     message = _(
         "You sent a lot in a short time. Please wait %(minutes)d minutes, then send it again."
         " If you need help now, call ALO 116 111."
-    ) % {"minutes": max(1, (decision.retry_after + 59) // 60)}
+    ) % {"minutes": retry_after_minutes(decision.retry_after)}
     return message, decision.retry_after
 
 
@@ -522,35 +463,29 @@ def track_evidence(request: HttpRequest) -> HttpResponse:
     report = _tracked_or_redirect(request)
     if isinstance(report, HttpResponse):
         return report
-    files = request.FILES.getlist("evidence")
-    problems = _evidence_errors(files) if files else [_("Choose a picture first.")]
-    if not problems:
-        refusal = _followup_refusal(request)
-        if refusal is not None:
-            return _refused_page(
-                request,
-                report,
-                refusal[1],
-                evidence_problems=[
-                    refusal[0],
-                    _("Please choose the pictures again: for your safety we do not keep them."),
-                ],
-            )
-        added = 0
-        for upload in files:
-            try:
-                evidence_attach(report=report, data=upload.read(), filename="")
-            except ImageRejected as exc:
-                problems.append(exc.message)
-            except EvidenceRefused as exc:
-                problems.append(exc.message)
-                break
-            else:
-                added += 1
-        if not problems:
-            messages.success(request, _("Thank you. The pictures were added to your report."))
-            return redirect("reports:track")
-    return _track_page(request, report=report, evidence_problems=problems)
+    uploads = request.FILES.getlist("evidence")[: MAX_EVIDENCE_PER_REPORT + 1]
+    if not uploads:
+        return _track_page(request, report=report, evidence_problems=[_("Choose a picture first.")])
+    refusal = _followup_refusal(request)
+    if refusal is not None:
+        return _refused_page(
+            request,
+            report,
+            refusal[1],
+            evidence_problems=[
+                refusal[0],
+                _("Please choose the pictures again: for your safety we do not keep them."),
+            ],
+        )
+    try:
+        evidence_add(
+            report=report, pictures=[upload.read(MAX_UPLOAD_BYTES + 1) for upload in uploads]
+        )
+    except ReportInvalid as exc:
+        problems = [problem for messages in exc.errors.values() for problem in messages]
+        return _track_page(request, report=report, evidence_problems=problems)
+    messages.success(request, _("Thank you. The pictures were added to your report."))
+    return redirect("reports:track")
 
 
 @require_POST

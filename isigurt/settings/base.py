@@ -184,6 +184,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0}
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@isigurt.al")
+# The helpline's inbox, told of each new report (code and category only); empty: no e-mail.
+HELPLINE_NOTIFY_EMAIL = env_str("HELPLINE_NOTIFY_EMAIL", "")
 
 # Security headers (S8). CSP: nonces for the few scripts, nothing inline.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -10,10 +10,11 @@ import pytest
 from django.core.cache import cache
 from PIL import Image
 
-from isigurt.reports.services import ReportDraft, SubmittedReport, report_submit
+from isigurt.reports.services import SubmittedReport, report_submit
+from isigurt.reports.validation import ReportDraft
 
 
-def draft(**overrides: Any) -> ReportDraft:
+def draft_data(**overrides: Any) -> dict[str, Any]:
     values: dict[str, Any] = {
         "category": "bullying",
         "audience": "teen",
@@ -24,7 +25,18 @@ def draft(**overrides: Any) -> ReportDraft:
         "language": "en",
     }
     values.update(overrides)
-    return ReportDraft(**values)
+    return values
+
+
+def draft(**overrides: Any) -> ReportDraft:
+    """A valid draft (raises pydantic's ValidationError for invalid overrides)."""
+    return ReportDraft.model_validate(draft_data(**overrides))
+
+
+def draft_errors(**overrides: Any) -> dict[str, list[str]]:
+    """The field messages for a draft with these answers ({} when it is valid)."""
+    _draft, errors = ReportDraft.check(draft_data(**overrides))
+    return errors
 
 
 def submitted(**overrides: Any) -> SubmittedReport:

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from isigurt.outbox.models import OutboxMessage
 from isigurt.reports.models import IdempotencyRecord, Report
-from isigurt.reports.services import ReportDraft, idempotency_records_purge, report_submit
+from isigurt.reports.services import idempotency_records_purge, report_submit
+from isigurt.reports.validation import ReportDraft
 
 pytestmark = pytest.mark.django_db
 

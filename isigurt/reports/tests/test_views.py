@@ -456,3 +456,50 @@ def test_the_web_form_and_the_api_share_one_intake_limit(client, monkeypatch):
     assert response.status_code == 429
     assert "Kept." in response.content.decode()
     assert Report.objects.count() == 10
+
+
+def test_each_picture_is_decoded_once_and_stored_with_the_report(client, monkeypatch):
+    from isigurt.lib import images
+
+    decoded: list[int] = []
+    real = images._decode
+
+    def counting(data):  # type: ignore[no-untyped-def]
+        decoded.append(len(data))
+        return real(data)
+
+    monkeypatch.setattr(images, "_decode", counting)
+    start(client)
+    data = details(form_page(client))
+    data["evidence"] = [_upload("one.png", png_bytes()), _upload("two.png", png_bytes(32, 32))]
+    assert client.post(url("reports:form"), data).status_code == 302
+    assert len(decoded) == 2
+    assert Evidence.objects.filter(report=Report.objects.get()).count() == 2
+
+
+def test_the_form_takes_its_bounds_from_the_draft(client):
+    from isigurt.reports.validation import MAX_DESCRIPTION_LENGTH, MAX_PLATFORM_LENGTH
+
+    start(client)
+    html = form_page(client)
+    assert f'maxlength="{MAX_PLATFORM_LENGTH}"' in html
+    assert f'maxlength="{MAX_DESCRIPTION_LENGTH}"' in html
+
+
+def test_the_form_and_the_api_give_the_same_message_for_the_same_answer(client):
+    start(client)
+    data = details(form_page(client), phone_numbers="call me maybe")
+    page = client.post(url("reports:form"), data, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    api = client.post(
+        "/api/v1/reports",
+        data=json.dumps(
+            {"category": "bullying", "audience": "child", "phone_numbers": ["call me maybe"]}
+        ),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="same-message",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    message = api.json()["errors"][0]["message"]
+    assert "phone number" in message
+    assert message.replace("'", "&#x27;") in page
+    assert Report.objects.count() == 0
