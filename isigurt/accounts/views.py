@@ -131,7 +131,8 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:home")
     if not services.user_has_confirmed_device(user=user):
         return redirect("accounts:enrol")
-    return _code_step(request, template="accounts/verify.html", extra={}, enrolling=False)
+    extra: dict[str, object] = {"demo_code": selectors.demo_code_for(user=user)}
+    return _code_step(request, template="accounts/verify.html", extra=extra, enrolling=False)
 
 
 @never_cache
@@ -165,8 +166,4 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 def staff_home(request: HttpRequest) -> HttpResponse:
     user = _staff_user(request)
-    context = {
-        "roles": selectors.staff_roles(viewer=user),
-        "links": selectors.staff_links(viewer=user),
-    }
-    return render(request, "accounts/home.html", context)
+    return render(request, "accounts/home.html", {"roles": selectors.staff_roles(viewer=user)})
