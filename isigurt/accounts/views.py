@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from isigurt.accounts import selectors, services
 from isigurt.accounts.forms import CodeForm, PasswordLoginForm
@@ -164,6 +164,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@require_safe
 def staff_home(request: HttpRequest) -> HttpResponse:
     user = _staff_user(request)
     return render(request, "accounts/home.html", {"roles": selectors.staff_roles(viewer=user)})
