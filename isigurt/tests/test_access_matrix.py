@@ -130,7 +130,8 @@ def staff_url_names() -> set[str]:
 
 
 def admin_url_names() -> set[str]:
-    return {name for name, _route in _walk(get_resolver().url_patterns) if name.startswith("admin:")}
+    names = {name for name, _route in _walk(get_resolver().url_patterns)}
+    return {name for name in names if name.startswith("admin:")}
 
 
 def url_for(name: str, objects: dict[str, Any]) -> str:
@@ -144,7 +145,7 @@ def url_for(name: str, objects: dict[str, Any]) -> str:
 
 
 def expected(persona: str, name: str) -> int:
-    method, kind, changes, success = STAFF_URLS[name]
+    _method, kind, changes, success = STAFF_URLS[name]
     if kind is None:
         return success
     if kind == "report list":
