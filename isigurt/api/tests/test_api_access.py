@@ -89,10 +89,10 @@ def test_every_staff_operation_refuses_without_a_verified_session(
     session = client if who == "anonymous" else password_only_client(platform_admin)
     report = submitted().report
     checked = 0
-    for method, path in _staff_operations(client):
-        url = path.replace("{report_id}", str(report.pk)).replace("{", "").replace("}", "")
+    for method, route in _staff_operations(client):
+        url = route.replace("{report_id}", str(report.pk)).replace("{", "").replace("}", "")
         response = getattr(session, method)(url)
-        assert response.status_code == 401, (method, path)
+        assert response.status_code == 401, (method, route)
         assert response["Content-Type"].startswith("application/json")
         checked += 1
     assert checked >= len(PROBE_OPERATIONS)
