@@ -44,10 +44,16 @@ class Organisation(models.Model):
     short_name = models.CharField(_("short name"), max_length=40)
     kind = models.CharField(_("type"), max_length=40, choices=OrganisationType.choices)
     county = models.ForeignKey(
-        "geography.County", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "geography.County",
+        verbose_name=_("county"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     municipality = models.ForeignKey(
         "geography.Municipality",
+        verbose_name=_("municipality"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -75,7 +81,12 @@ class User(AbstractUser):
     """A staff member. Public reporters have no account."""
 
     organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
     )
 
     class Meta:

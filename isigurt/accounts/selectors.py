@@ -2,61 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
-from django.utils.functional import Promise
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from isigurt.accounts.models import Role, User
+from isigurt.accounts.permissions import can_use_admin
 from isigurt.accounts.services import DEMO_PASSWORD, DEMO_USERS, totp_current_token
-
-# What each role does on the platform, shown on the staff landing page.
-ROLE_CAPABILITIES: dict[str, tuple[Promise, ...]] = {
-    Role.HELPLINE_OPERATOR: (
-        _("Record helpline contacts and open cases"),
-        _("Follow the cases you own and message reporters"),
-    ),
-    Role.HELPLINE_SUPERVISOR: (
-        _("Triage and assign the helpline's cases"),
-        _("Refer cases to the institutions that must act"),
-    ),
-    Role.CONTENT_ANALYST: (
-        _("Assess reported web addresses and images (blurred by default)"),
-        _("Send takedown notices and propose blocking"),
-    ),
-    Role.INSTITUTION_OFFICER: (
-        _("See the cases referred to your organisation"),
-        _("Acknowledge referrals and record what you did"),
-    ),
-    Role.BLOCKING_OFFICER: (
-        _("Record blocking decisions and publish blocklist versions"),
-        _("Follow the providers' acknowledgements"),
-    ),
-    Role.STATISTICS_VIEWER: (_("See national statistics and export aggregates"),),
-    Role.EDITOR: (_("Write guidance for children, parents and teachers"),),
-    Role.TRAINER: (_("Run courses and issue certificates"),),
-    Role.YOUTH_COORDINATOR: (_("Plan school sessions and record the youth network's reach"),),
-    Role.PLATFORM_ADMIN: (
-        _("Manage organisations, users and roles"),
-        _("Open the administration site"),
-    ),
-}
-REPORT_ROLES = {
-    Role.HELPLINE_OPERATOR,
-    Role.HELPLINE_SUPERVISOR,
-    Role.CONTENT_ANALYST,
-    Role.INSTITUTION_OFFICER,
-}
-
-
-@dataclass(frozen=True)
-class RoleSummary:
-    role: str
-    label: str
-    capabilities: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -65,38 +21,51 @@ class StaffLink:
     url: str
 
 
-def staff_roles(*, viewer: User) -> list[RoleSummary]:
-    labels = dict(Role.choices)
-    return [
-        RoleSummary(
-            role=role,
-            label=str(labels[role]),
-            capabilities=tuple(str(text) for text in ROLE_CAPABILITIES.get(role, ())),
-        )
-        for role in Role.values
-        if viewer.has_role(role)
-    ]
+@dataclass(frozen=True)
+class RoleSummary:
+    """A role the viewer holds and the pages that work for it now (none: not available yet)."""
+
+    role: str
+    label: str
+    links: tuple[StaffLink, ...]
 
 
-def _url_or_none(name: str) -> str | None:
-    try:
-        return reverse(name)
-    except NoReverseMatch:
+def _reports_link(viewer: User) -> StaffLink | None:
+    from isigurt.reports.permissions import can_list_reports
+
+    if not can_list_reports(viewer):
         return None
+    return StaffLink(label=str(_("Reports")), url=reverse("reports:staff_list"))
 
 
-def staff_links(*, viewer: User) -> list[StaffLink]:
-    """Links to the staff pages the viewer's roles use, where those pages exist yet."""
-    links: list[StaffLink] = []
-    if viewer.has_role(*REPORT_ROLES):
-        url = _url_or_none("reports:staff_list")
-        if url:
-            links.append(StaffLink(label=str(_("Reports")), url=url))
-    if viewer.is_staff and viewer.has_role(Role.PLATFORM_ADMIN):
-        url = _url_or_none("admin:index")
-        if url:
-            links.append(StaffLink(label=str(_("Administration")), url=url))
-    return links
+def _admin_link(viewer: User) -> StaffLink | None:
+    if not can_use_admin(viewer):
+        return None
+    return StaffLink(label=str(_("Administration")), url=reverse("admin:index"))
+
+
+# The pages each role works in, as far as they exist. A role with none gets an honest line on
+# the staff home page instead of promises; add a role's link here when its page exists, with
+# the permission check its page makes.
+ROLE_PAGES: dict[str, tuple[Callable[[User], StaffLink | None], ...]] = {
+    Role.HELPLINE_OPERATOR: (_reports_link,),
+    Role.HELPLINE_SUPERVISOR: (_reports_link,),
+    Role.PLATFORM_ADMIN: (_admin_link,),
+}
+
+
+def staff_roles(*, viewer: User) -> list[RoleSummary]:
+    """Each role the viewer holds, with the links that work for the viewer in that role."""
+    labels = dict(Role.choices)
+    summaries = []
+    for role in Role.values:
+        if not viewer.has_role(role):
+            continue
+        links = tuple(
+            link for make in ROLE_PAGES.get(role, ()) if (link := make(viewer)) is not None
+        )
+        summaries.append(RoleSummary(role=role, label=str(labels[role]), links=links))
+    return summaries
 
 
 @dataclass(frozen=True)
@@ -142,3 +111,11 @@ def demo_logins() -> list[DemoLogin]:
             )
         )
     return rows
+
+
+def demo_code_for(*, user: User) -> str:
+    """Demo mode only: the code a demo user's authenticator shows now, for the code page."""
+    if not settings.DEMO_MODE or user.username not in {demo.username for demo in DEMO_USERS}:
+        return ""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+    return totp_current_token(device=device) if device is not None else ""

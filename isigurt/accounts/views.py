@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from isigurt.accounts import selectors, services
 from isigurt.accounts.forms import CodeForm, PasswordLoginForm
@@ -132,7 +132,8 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:home")
     if not services.user_has_confirmed_device(user=user):
         return redirect("accounts:enrol")
-    return _code_step(request, template="accounts/verify.html", extra={}, enrolling=False)
+    extra: dict[str, object] = {"demo_code": selectors.demo_code_for(user=user)}
+    return _code_step(request, template="accounts/verify.html", extra=extra, enrolling=False)
 
 
 @never_cache
@@ -164,10 +165,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@require_safe
 def staff_home(request: HttpRequest) -> HttpResponse:
     user = _staff_user(request)
-    context = {
-        "roles": selectors.staff_roles(viewer=user),
-        "links": selectors.staff_links(viewer=user),
-    }
-    return render(request, "accounts/home.html", context)
+    return render(request, "accounts/home.html", {"roles": selectors.staff_roles(viewer=user)})

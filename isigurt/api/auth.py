@@ -1,10 +1,14 @@
 """Authentication for staff API calls: the staff session with a verified second factor.
 
-    from isigurt.api.auth import StaffSessionAuth, require_roles
+A staff operation decides access the same way a staff page does, through the app's
+permissions module, and leaves the answer to the handlers installed here:
 
-    @router.get("/cases", auth=StaffSessionAuth())
-    def cases(request):
-        user = require_roles(request.auth, Role.HELPLINE_OPERATOR, Role.HELPLINE_SUPERVISOR)
+    from isigurt.reports.permissions import access_report
+
+    @router.get("/staff/reports/{report_id}", auth=StaffSessionAuth())
+    def staff_report(request, report_id: UUID):
+        report = access_report(request.auth, report_id)  # 404 unseen, 403 read-only
+        ...
 
 Unsafe methods (POST, PUT, PATCH, DELETE) also need the CSRF token, as a page form would.
 A password-only session is refused with 401, like no session at all.
@@ -12,11 +16,11 @@ A password-only session is refused with 401, like no session at all.
 
 from typing import Any
 
-from django.http import HttpRequest
-from ninja.errors import HttpError
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
 from ninja.security import SessionAuth
-
-from isigurt.accounts.models import User
 
 
 class StaffSessionAuth(SessionAuth):
@@ -35,8 +39,11 @@ class StaffSessionAuth(SessionAuth):
         return user
 
 
-def require_roles(user: Any, *roles: str) -> User:
-    """The user if they hold one of the roles; otherwise a 403 for the API caller."""
-    if not isinstance(user, User) or not user.has_role(*roles):
-        raise HttpError(403, "forbidden")
-    return user
+def install_access_handlers(api: NinjaAPI) -> None:
+    """A visible but read-only object answers 403 in the API's error shape (404 is ninja's)."""
+
+    @api.exception_handler(PermissionDenied)
+    def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        return api.create_response(
+            request, {"detail": _("You may not do this."), "errors": []}, status=403
+        )

@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from isigurt.api.auth import StaffSessionAuth
+from isigurt.api.auth import StaffSessionAuth, install_access_handlers
 from isigurt.api.errors import JsonParser, install_error_handlers
 from isigurt.geography.api import router as geography_router
 from isigurt.reports.api import router as reports_router
@@ -25,6 +25,7 @@ api = NinjaAPI(
     auth=StaffSessionAuth(),
 )
 install_error_handlers(api)
+install_access_handlers(api)
 # Public: reference data, and intake (reporters prove themselves with their secret).
 api.add_router("/geography", geography_router, tags=["geography"], auth=None)
 api.add_router("/", reports_router, tags=["reports"], auth=None)

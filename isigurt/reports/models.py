@@ -152,8 +152,10 @@ class Report(models.Model):
 
 
 class Evidence(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="evidence")
+    id = models.UUIDField(_("ID"), primary_key=True, default=uuid.uuid4, editable=False)
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="evidence"
+    )
     kind = models.CharField(
         _("kind"), max_length=16, choices=EvidenceKind.choices, default=EvidenceKind.SCREENSHOT
     )
@@ -233,9 +235,11 @@ class HelplineNotification(models.Model):
     """The helpline was told about a new report (one row per report: the handler is idempotent)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="notification")
-    emailed = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    report = models.OneToOneField(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="notification"
+    )
+    emailed = models.BooleanField(_("e-mailed"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("helpline notification")

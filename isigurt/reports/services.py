@@ -26,7 +26,6 @@ import json
 import logging
 import re
 import secrets
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -57,6 +56,7 @@ from isigurt.reports.models import (
     ReportMessage,
     ReportStatus,
 )
+from isigurt.reports.permissions import report_changeable_by
 from isigurt.reports.validation import ReportDraft, clean_message
 
 logger = logging.getLogger(__name__)
@@ -70,7 +70,6 @@ IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
 # IdempotencyRecord rows (which hold the first answer's secret, encrypted) are purged after this
 # by the retention job; a client retries within minutes, not days.
 IDEMPOTENCY_TTL_HOURS = 24
-HELPLINE_ROLES = ("helpline_operator", "helpline_supervisor")
 REPORT_RECEIVED_TOPIC = "reports.received"
 
 
@@ -364,7 +363,7 @@ def _post(*, report: Report, body: str, actor: Any, kind: str) -> ReportMessage:
     text, problems = clean_message(body)
     if problems:
         raise ReportInvalid({"body": problems})
-    if actor is not None and not is_helpline_user(actor):
+    if actor is not None and not report_changeable_by(actor, report):
         raise PermissionDenied
     with transaction.atomic():
         message = ReportMessage(
@@ -387,20 +386,11 @@ def _post(*, report: Report, body: str, actor: Any, kind: str) -> ReportMessage:
     return message
 
 
-def is_helpline_user(user: Any) -> bool:
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and getattr(user, "is_active", False)
-        and user.has_role(*HELPLINE_ROLES)
-    )
-
-
 def report_status_change(*, report: Report, status: str, actor: Any) -> None:
     """Helpline staff move a report on; audited. PermissionDenied for anyone else."""
     from isigurt.audit.services import audit_record
 
-    if not is_helpline_user(actor):
+    if not report_changeable_by(actor, report):
         raise PermissionDenied
     if status not in ReportStatus.values:
         raise ReportInvalid({"status": [_("Choose one of the options.")]})
@@ -559,24 +549,20 @@ def _evidence_aad(evidence: Evidence) -> str:
     return f"reports.evidence:{evidence.id}:{evidence.report_id}"
 
 
-def evidence_open_for_staff(*, user: Any, evidence_id: Any) -> tuple[bytes, str]:
-    """The decrypted bytes and MIME type of a stored screenshot, for helpline staff; audited.
+class EvidenceNotStored(LookupError):
+    """The picture was hashed and discarded (abuse material): there are no bytes to open."""
 
-    Raises Http404 when the user may not see it, it does not exist, or it was never stored.
+
+def evidence_open(*, evidence: Evidence, actor: Any, request: Any = None) -> tuple[bytes, str]:
+    """The decrypted bytes and MIME type of a stored screenshot; the read is audited.
+
+    ``evidence`` comes from isigurt.reports.permissions.access_evidence: the caller has already
+    decided that ``actor`` may see it. Raises EvidenceNotStored for a discarded picture.
     """
-    from django.http import Http404
-
     from isigurt.audit.services import audit_read
 
-    if not is_helpline_user(user):
-        raise Http404
-    try:
-        pk = uuid.UUID(str(evidence_id))
-    except ValueError:
-        raise Http404 from None
-    evidence = Evidence.objects.filter(pk=pk, stored=True).first()
-    if evidence is None:
-        raise Http404
+    if not evidence.stored:
+        raise EvidenceNotStored
     data = storage.evidence_read(name=evidence.storage_name, aad=_evidence_aad(evidence))
-    audit_read(actor=user, target=evidence)
+    audit_read(actor=actor, target=evidence, request=request)
     return data, evidence.mime

@@ -1,8 +1,8 @@
 """Helpline pages for reports (until case management exists): list, open, status, answer.
 
-Login and a verified second factor are enforced by middleware; who may see what is decided by
-the backend's selectors and services (helpline operators and supervisors see reports; anyone
-else gets 404, as if the report did not exist).
+Login and a verified second factor are enforced by middleware. Each view asks
+isigurt.reports.permissions first (``access_*``: 404 when the object is not the viewer's to see,
+403 when it is visible but read-only), then hands the object to a selector or a service.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,11 +20,12 @@ from django.views.decorators.http import require_POST, require_safe
 from isigurt.reports.categories import category_label
 from isigurt.reports.forms import ReplyForm, StatusForm
 from isigurt.reports.models import Report
-from isigurt.reports.selectors import report_for_helpline, report_messages, reports_for_helpline
+from isigurt.reports.permissions import access_evidence, access_report, can_list_reports
+from isigurt.reports.selectors import report_for_staff, reports_for_staff
 from isigurt.reports.services import (
+    EvidenceNotStored,
     ReportInvalid,
-    evidence_open_for_staff,
-    is_helpline_user,
+    evidence_open,
     report_message_post,
     report_status_change,
 )
@@ -33,16 +33,12 @@ from isigurt.reports.services import (
 PAGE_SIZE = 50
 
 
-def _require_helpline(request: HttpRequest) -> None:
-    if not is_helpline_user(request.user):
-        raise Http404
-
-
 @require_safe
 def staff_list(request: HttpRequest) -> HttpResponse:
-    """Every report the viewer may see, newest first."""
-    _require_helpline(request)
-    paginator = Paginator(reports_for_helpline(user=request.user), PAGE_SIZE)
+    """Every report the viewer may see, newest first; 404 for a viewer who may see none."""
+    if not can_list_reports(request.user):
+        raise Http404
+    paginator = Paginator(reports_for_staff(viewer=request.user), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     rows = [
         {"report": report, "category": category_label(report.category, "adult")}
@@ -54,11 +50,9 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 def _detail_page(
     request: HttpRequest, report: Report, *, status: int = 200, **forms_: Any
 ) -> HttpResponse:
+    shown = report_for_staff(viewer=request.user, report=report, request=request)
     context = {
-        "report": report,
-        "category": category_label(report.category, "adult"),
-        "evidence": list(report.evidence.all()),
-        "thread": report_messages(report=report),
+        "report": shown,
         "status_form": forms_.get("status_form") or StatusForm(initial={"status": report.status}),
         "reply_form": forms_.get("reply_form") or ReplyForm(),
     }
@@ -67,21 +61,19 @@ def _detail_page(
 
 @require_safe
 def staff_detail(request: HttpRequest, report_id: UUID) -> HttpResponse:
-    report = report_for_helpline(user=request.user, report_id=report_id, request=request)
+    report = access_report(request.user, report_id)
     return _detail_page(request, report)
 
 
 @require_POST
 def staff_status(request: HttpRequest, report_id: UUID) -> HttpResponse:
-    report = report_for_helpline(user=request.user, report_id=report_id, request=request)
+    report = access_report(request.user, report_id, write=True)
     form = StatusForm(request.POST)
     if form.is_valid():
         try:
             report_status_change(
                 report=report, status=form.cleaned_data["status"], actor=request.user
             )
-        except PermissionDenied:
-            raise Http404 from None
         except ReportInvalid as exc:
             for problems in exc.errors.values():
                 for problem in problems:
@@ -94,13 +86,11 @@ def staff_status(request: HttpRequest, report_id: UUID) -> HttpResponse:
 
 @require_POST
 def staff_reply(request: HttpRequest, report_id: UUID) -> HttpResponse:
-    report = report_for_helpline(user=request.user, report_id=report_id, request=request)
+    report = access_report(request.user, report_id, write=True)
     form = ReplyForm(request.POST)
     if form.is_valid():
         try:
             report_message_post(report=report, body=form.cleaned_data["body"], actor=request.user)
-        except PermissionDenied:
-            raise Http404 from None
         except ReportInvalid as exc:
             for problems in exc.errors.values():
                 for problem in problems:
@@ -118,11 +108,15 @@ _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg"}
 
 @require_safe
 def evidence_download(request: HttpRequest, evidence_id: UUID) -> HttpResponse:
-    """A stored screenshot, decrypted for helpline staff, always as a download (S10)."""
-    data, mime = evidence_open_for_staff(user=request.user, evidence_id=evidence_id)
+    """A stored screenshot, decrypted, always as a download (S10); 404 for a discarded one."""
+    evidence = access_evidence(request.user, evidence_id)
+    try:
+        data, mime = evidence_open(evidence=evidence, actor=request.user, request=request)
+    except EvidenceNotStored:
+        raise Http404 from None
     extension = _EXTENSIONS.get(mime, "bin")
     response = HttpResponse(data, content_type=mime or "application/octet-stream")
-    response["Content-Disposition"] = f'attachment; filename="evidence-{evidence_id}.{extension}"'
+    response["Content-Disposition"] = f'attachment; filename="evidence-{evidence.pk}.{extension}"'
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

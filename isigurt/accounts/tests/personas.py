@@ -10,7 +10,13 @@ User fixtures (each creates the user, its organisation and its role; password PE
     police_officer      institution officer at the State Police
     blocking_officer    blocking authority officer at AKEP
     stats_viewer        statistics viewer at ASHMDF
+    editor              editor at CRCA
+    trainer             trainer at CRCA
+    youth_coordinator   youth coordinator at the youth network of Tiranë
     platform_admin      platform administrator (is_staff, is_superuser) at the platform operator
+    no_role             an account at ALO 116 with no role yet
+
+PERSONAS names every user fixture, for tests that walk all of them.
 
 Client fixtures (factories: call them with a user):
 
@@ -163,12 +169,64 @@ def stats_viewer(db: None) -> User:
 
 
 @pytest.fixture
+def editor(db: None) -> User:
+    return persona(
+        "persona.editor", Role.EDITOR, organisation_for("CRCA", OrganisationType.COORDINATION_NGO)
+    )
+
+
+@pytest.fixture
+def trainer(db: None) -> User:
+    return persona(
+        "persona.trainer", Role.TRAINER, organisation_for("CRCA", OrganisationType.COORDINATION_NGO)
+    )
+
+
+@pytest.fixture
+def youth_coordinator(db: None) -> User:
+    return persona(
+        "persona.youth.tirana",
+        Role.YOUTH_COORDINATOR,
+        organisation_for("Rrjeti Rinor Tiranë", OrganisationType.YOUTH_NETWORK),
+    )
+
+
+@pytest.fixture
+def no_role(db: None) -> User:
+    user = User(
+        username="persona.no.role",
+        organisation=organisation_for("ALO 116", "helpline"),
+        email="persona.no.role@example.org",
+    )
+    user.set_password(PERSONA_PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
 def platform_admin(db: None) -> User:
     return persona(
         "persona.platform.admin",
         Role.PLATFORM_ADMIN,
         organisation_for("I Sigurt", OrganisationType.PLATFORM),
     )
+
+
+PERSONAS = (
+    "operator",
+    "supervisor",
+    "analyst",
+    "municipality_officer",
+    "outsider",
+    "police_officer",
+    "blocking_officer",
+    "stats_viewer",
+    "editor",
+    "trainer",
+    "youth_coordinator",
+    "platform_admin",
+    "no_role",
+)
 
 
 @pytest.fixture

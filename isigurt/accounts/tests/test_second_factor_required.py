@@ -15,8 +15,7 @@ from django.utils import translation
 from django_otp.middleware import OTPMiddleware
 from ninja.errors import HttpError
 
-from isigurt.accounts.models import Role
-from isigurt.api.auth import StaffSessionAuth, require_roles
+from isigurt.api.auth import StaffSessionAuth
 
 pytestmark = pytest.mark.django_db
 
@@ -169,10 +168,3 @@ def test_the_api_auth_needs_the_csrf_token_for_unsafe_methods(staff_client, oper
     assert refused.value.status_code == 403
     token = "a" * 32
     assert StaffSessionAuth()(_api_request(client, "post", csrf_token=token)) == operator
-
-
-def test_require_roles_passes_a_holder_and_refuses_others(operator, analyst):
-    assert require_roles(operator, Role.HELPLINE_OPERATOR, Role.HELPLINE_SUPERVISOR) == operator
-    with pytest.raises(HttpError) as refused:
-        require_roles(analyst, Role.HELPLINE_OPERATOR)
-    assert refused.value.status_code == 403

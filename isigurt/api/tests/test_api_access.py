@@ -1,12 +1,49 @@
 """The API is closed by default: only the pinned operations answer without a staff session."""
 
+from uuid import UUID
+
 import pytest
 from django.test import Client
+from django.urls import include, path
+from ninja import NinjaAPI
 
-from isigurt.api.auth import StaffSessionAuth
+from isigurt.api.auth import StaffSessionAuth, install_access_handlers
+from isigurt.api.errors import install_error_handlers
 from isigurt.api.urls import api
+from isigurt.reports.permissions import access_report
+from isigurt.reports.tests.factories import submitted
+from isigurt.urls import _public_api_urls
+from isigurt.urls import urlpatterns as platform_urlpatterns
 
 pytestmark = pytest.mark.django_db
+
+# A staff API built the way the platform's is (its auth, its handlers), beside the real one,
+# so that the checks below run over at least one staff operation even while the platform
+# has none: a loop over nothing proves nothing.
+probe = NinjaAPI(urls_namespace="probe", auth=StaffSessionAuth(), docs_url=None)
+install_error_handlers(probe)
+install_access_handlers(probe)
+
+
+@probe.get("/reports/{report_id}")
+def probe_read(request, report_id: UUID) -> dict[str, str]:
+    return {"code": access_report(request.auth, report_id).display_code}
+
+
+@probe.post("/reports/{report_id}")
+def probe_write(request, report_id: UUID) -> dict[str, str]:
+    return {"code": access_report(request.auth, report_id, write=True).display_code}
+
+
+_probe_patterns, _probe_app, _probe_namespace = probe.urls
+urlpatterns = [
+    path("probe/", include((_public_api_urls(_probe_patterns), _probe_app), _probe_namespace)),
+    *platform_urlpatterns,
+]
+PROBE_OPERATIONS = {("get", "/probe/reports/{report_id}"), ("post", "/probe/reports/{report_id}")}
+# Staff operations of the platform's API (none yet): each also needs its row in
+# isigurt/tests/test_access_matrix.py.
+STAFF_OPERATIONS: set[tuple[str, str]] = set()
 
 PUBLIC_OPERATIONS = {
     ("get", "/api/v1/geography"),
@@ -19,8 +56,8 @@ PUBLIC_OPERATIONS = {
 }
 
 
-def _operations(client: Client) -> dict[tuple[str, str], dict]:
-    schema = client.get("/api/v1/openapi.json").json()
+def _operations(client: Client, schema_url: str = "/api/v1/openapi.json") -> dict:
+    schema = client.get(schema_url).json()
     return {
         (method, path): operation
         for path, methods in schema["paths"].items()
@@ -36,17 +73,50 @@ def test_exactly_the_pinned_operations_are_public(client: Client) -> None:
     operations = _operations(client)
     public = {key for key, operation in operations.items() if not operation.get("security")}
     assert public == PUBLIC_OPERATIONS
+    assert set(operations) - public == STAFF_OPERATIONS
 
 
-def test_every_other_operation_refuses_a_password_only_session(
-    client: Client, password_only_client, platform_admin
+def _staff_operations(client: Client) -> set[tuple[str, str]]:
+    platform = {key for key, op in _operations(client).items() if op.get("security")}
+    return platform | set(_operations(client, "/probe/openapi.json"))
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize("who", ["anonymous", "password only"])
+def test_every_staff_operation_refuses_without_a_verified_session(
+    client: Client, password_only_client, platform_admin, operator, who
 ) -> None:
-    session = password_only_client(platform_admin)
-    for (method, path), _operation in _operations(client).items():
-        if (method, path) in PUBLIC_OPERATIONS:
-            continue
-        url = path.replace("{", "").replace("}", "")
-        assert getattr(session, method)(url).status_code == 401, (method, path)
+    session = client if who == "anonymous" else password_only_client(platform_admin)
+    report = submitted().report
+    checked = 0
+    for method, route in _staff_operations(client):
+        url = route.replace("{report_id}", str(report.pk)).replace("{", "").replace("}", "")
+        response = getattr(session, method)(url)
+        assert response.status_code == 401, (method, route)
+        assert response["Content-Type"].startswith("application/json")
+        checked += 1
+    assert checked >= len(PROBE_OPERATIONS)
+
+
+@pytest.mark.urls(__name__)
+def test_a_staff_operation_answers_through_the_access_layer(
+    staff_client, operator, analyst, monkeypatch
+) -> None:
+    from isigurt.accounts import permissions as roles
+    from isigurt.accounts.models import Role
+
+    report = submitted().report
+    url = f"/probe/reports/{report.pk}"
+    assert staff_client(operator).get(url).json() == {"code": report.display_code}
+    assert staff_client(operator).post(url).status_code == 200
+    assert staff_client(analyst).get(url).status_code == 404
+    assert staff_client(operator).get("/probe/reports/" + "0" * 32).status_code == 404
+    # A role that may read but not change gets 403 in the API's error shape.
+    monkeypatch.setitem(roles.HELPLINE_REPORTS, Role.CONTENT_ANALYST, roles.Access.READ)
+    assert staff_client(analyst).get(url).status_code == 200
+    refused = staff_client(analyst).post(url)
+    assert refused.status_code == 403
+    assert refused.json()["detail"] and refused.json()["errors"] == []
 
 
 def test_an_unknown_api_path_answers_json_404(client: Client) -> None:

@@ -10,7 +10,8 @@ from django.utils import translation
 from isigurt.lib.crypto import DecryptionError, blob_key_id
 from isigurt.lib.rotation import blob_rotators, rotate_encrypted_files
 from isigurt.reports import storage
-from isigurt.reports.services import evidence_attach, evidence_open_for_staff
+from isigurt.reports.permissions import access_evidence
+from isigurt.reports.services import evidence_attach, evidence_open
 from isigurt.reports.tests.factories import (
     evidence_root,  # noqa: F401 — fixture
     files_under,
@@ -40,16 +41,19 @@ def test_the_reports_app_registers_its_evidence_rotator():
 
 def test_rotation_re_encrypts_evidence_files_with_the_newest_key(evidence_root, operator):  # noqa: F811
     evidence = _stored_with_k1()[0]
-    expected, _mime = evidence_open_for_staff(user=operator, evidence_id=evidence.id)
+    expected, _mime = evidence_open(evidence=access_evidence(operator, evidence.id), actor=operator)
     assert _key_ids(evidence_root) == {"k1"}
 
     with override_settings(FIELD_ENCRYPTION_KEYS=f"{K2},{K1}"):
         assert rotate_encrypted_files() == {"reports.evidence": 1}
         assert _key_ids(evidence_root) == {"k2"}
-        assert evidence_open_for_staff(user=operator, evidence_id=evidence.id)[0] == expected
+        assert (
+            evidence_open(evidence=access_evidence(operator, evidence.id), actor=operator)[0]
+            == expected
+        )
 
     with override_settings(FIELD_ENCRYPTION_KEYS=K2):  # the old key is gone
-        data, _mime = evidence_open_for_staff(user=operator, evidence_id=evidence.id)
+        data, _mime = evidence_open(evidence=access_evidence(operator, evidence.id), actor=operator)
         assert data == expected
     assert [p.name for p in files_under(evidence_root)] == [str(evidence.id)]  # no temp left
 
@@ -57,7 +61,7 @@ def test_rotation_re_encrypts_evidence_files_with_the_newest_key(evidence_root, 
 def test_without_rotation_removing_the_old_key_makes_evidence_unreadable(evidence_root, operator):  # noqa: F811
     evidence = _stored_with_k1()[0]
     with override_settings(FIELD_ENCRYPTION_KEYS=K2), pytest.raises(DecryptionError):
-        evidence_open_for_staff(user=operator, evidence_id=evidence.id)
+        evidence_open(evidence=access_evidence(operator, evidence.id), actor=operator)
 
 
 def test_file_rotation_is_idempotent_and_works_in_batches(evidence_root, operator):  # noqa: F811
@@ -69,7 +73,7 @@ def test_file_rotation_is_idempotent_and_works_in_batches(evidence_root, operato
         assert {p.name: p.read_bytes() for p in files_under(evidence_root)} == before
     with override_settings(FIELD_ENCRYPTION_KEYS=K2):
         for evidence in made:
-            evidence_open_for_staff(user=operator, evidence_id=evidence.id)
+            evidence_open(evidence=access_evidence(operator, evidence.id), actor=operator)
 
 
 def test_the_command_reports_fields_and_files(evidence_root):  # noqa: F811

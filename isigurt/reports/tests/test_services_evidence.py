@@ -8,10 +8,12 @@ from django.http import Http404
 from isigurt.audit.models import AuditEntry
 from isigurt.lib.images import ImageRejected
 from isigurt.reports.models import Evidence
+from isigurt.reports.permissions import access_evidence
 from isigurt.reports.services import (
+    EvidenceNotStored,
     EvidenceRefused,
     evidence_attach,
-    evidence_open_for_staff,
+    evidence_open,
 )
 from isigurt.reports.tests.factories import (
     evidence_root,  # noqa: F401 — fixture
@@ -43,7 +45,7 @@ def test_a_screenshot_is_stored_encrypted_under_its_evidence_id(evidence_root): 
 def test_metadata_is_stripped_before_storing(evidence_root, operator):  # noqa: F811
     report = submitted(category="sextortion").report
     evidence = evidence_attach(report=report, data=jpeg_bytes())
-    data, mime = evidence_open_for_staff(user=operator, evidence_id=evidence.id)
+    data, mime = evidence_open(evidence=access_evidence(operator, evidence.id), actor=operator)
     assert mime == "image/jpeg"
     assert data.startswith(b"\xff\xd8")
     assert b"PlaceholderCameraMaker" not in data
@@ -65,8 +67,8 @@ def test_abuse_material_is_hashed_and_discarded(evidence_root):  # noqa: F811
 def test_discarded_evidence_cannot_be_opened(evidence_root, operator):  # noqa: F811
     report = submitted(category="abuse_material").report
     evidence = evidence_attach(report=report, data=png_bytes())
-    with pytest.raises(Http404):
-        evidence_open_for_staff(user=operator, evidence_id=evidence.id)
+    with pytest.raises(EvidenceNotStored):
+        evidence_open(evidence=access_evidence(operator, evidence.id), actor=operator)
 
 
 def test_it_refuses_evidence_where_the_category_takes_none(evidence_root):  # noqa: F811
@@ -109,10 +111,10 @@ def test_only_helpline_staff_open_evidence(evidence_root, operator, outsider):  
     report = submitted(category="bullying").report
     evidence = evidence_attach(report=report, data=png_bytes())
     with pytest.raises(Http404):
-        evidence_open_for_staff(user=outsider, evidence_id=evidence.id)
+        access_evidence(outsider, evidence.id)
     with pytest.raises(Http404):
-        evidence_open_for_staff(user=operator, evidence_id="not-a-uuid")
-    data, mime = evidence_open_for_staff(user=operator, evidence_id=evidence.id)
+        access_evidence(operator, "not-a-uuid")
+    data, mime = evidence_open(evidence=access_evidence(operator, evidence.id), actor=operator)
     assert mime == "image/png" and data.startswith(b"\x89PNG")
     read = AuditEntry.objects.get(action="evidence.read")
     assert read.actor_id == operator.id
@@ -128,4 +130,4 @@ def test_a_file_moved_to_another_evidence_name_does_not_decrypt(evidence_root, o
     files = {f.name: f for f in files_under(evidence_root)}
     files[str(second.id)].write_bytes(files[str(first.id)].read_bytes())
     with pytest.raises(DecryptionError):
-        evidence_open_for_staff(user=operator, evidence_id=second.id)
+        evidence_open(evidence=access_evidence(operator, second.id), actor=operator)

@@ -1,0 +1,76 @@
+"""What each role may do: the one table from roles to abilities, and small questions about it.
+
+Object-level decisions (which report, which fields of it) live in each app's ``permissions.py``;
+they ask these questions first. Nothing else in the platform compares role names.
+
+Who may do what with the helpline's reports (decision 0008):
+
+    role                        reports of the helpline
+    helpline operator           read and write (status, answers to the reporter)
+    helpline supervisor         read and write
+    content analyst             none: analysts work on content items, not on narratives
+    institution officer         none today; later only what was referred to the organisation,
+                                only the fields that the referral shares, read-only
+    blocking officer, statistics viewer, editor, trainer, youth coordinator,
+    platform administrator      none (the administrator manages accounts, not cases)
+
+A role listed with READ only would see reports and get 403 for every change.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from isigurt.accounts.models import Role, User
+
+
+class Access(Enum):
+    """How far a role reaches into a kind of object."""
+
+    READ = "read"
+    WRITE = "write"
+
+
+# The helpline's reports, their messages and their evidence.
+HELPLINE_REPORTS: dict[str, Access] = {
+    Role.HELPLINE_OPERATOR: Access.WRITE,
+    Role.HELPLINE_SUPERVISOR: Access.WRITE,
+}
+
+
+def active_user(user: Any) -> User | None:
+    """The user if signed in and active (a staff account), else None."""
+    if isinstance(user, User) and user.is_authenticated and user.is_active:
+        return user
+    return None
+
+
+def can_use_staff_area(user: Any) -> bool:
+    """Any active staff account may open the staff home page (it says what the roles offer)."""
+    return active_user(user) is not None
+
+
+def helpline_reports_access(user: Any) -> Access | None:
+    """The widest access the user's roles give to the helpline's reports, or None."""
+    staff = active_user(user)
+    if staff is None:
+        return None
+    granted = {HELPLINE_REPORTS[role] for role in staff.role_set() if role in HELPLINE_REPORTS}
+    if Access.WRITE in granted:
+        return Access.WRITE
+    return Access.READ if granted else None
+
+
+def can_read_helpline_reports(user: Any) -> bool:
+    return helpline_reports_access(user) is not None
+
+
+def can_change_helpline_reports(user: Any) -> bool:
+    return helpline_reports_access(user) is Access.WRITE
+
+
+def can_use_admin(user: Any) -> bool:
+    """The administration site: platform administrators (is_staff follows the role)."""
+    staff = active_user(user)
+    return bool(staff and staff.is_staff and staff.has_role(Role.PLATFORM_ADMIN))

@@ -1,0 +1,386 @@
+"""Who may see what, written once: every persona over every staff URL, API operation and object.
+
+SEES is the whole answer. Every staff URL the resolver knows and every API operation in the
+OpenAPI schema must have a row in STAFF_URLS or API_OPERATIONS, so a new one without a decision
+fails here. A persona answers:
+
+    success           when SEES grants the object kind (and "write" for a change)
+    403               when the object is visible but read-only for the persona
+    404               otherwise, exactly as for an object that does not exist
+    405               for the wrong method
+and on every denial nothing changed. Every link a persona is shown answers 200 for them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from django.contrib import admin
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import translation
+
+from isigurt.accounts.models import Role
+from isigurt.accounts.tests.personas import PERSONAS, make_staff_client
+from isigurt.audit.models import AuditEntry
+from isigurt.reports import permissions
+from isigurt.reports.models import Evidence, Report, ReportMessage
+from isigurt.reports.services import evidence_attach, report_add_information
+from isigurt.reports.tests.factories import png_bytes, submitted
+
+pytestmark = pytest.mark.django_db
+
+W, R, NO = "write", "read", None
+
+# What each persona may do with each kind of object (the helpline's objects, unreferred).
+#                           report  message evidence
+SEES: dict[str, tuple[str | None, str | None, str | None]] = {
+    "operator": (W, W, W),
+    "supervisor": (W, W, W),
+    "analyst": (NO, NO, NO),  # content items, not reports
+    "municipality_officer": (NO, NO, NO),  # only what is referred (no referrals yet)
+    "outsider": (NO, NO, NO),
+    "police_officer": (NO, NO, NO),
+    "blocking_officer": (NO, NO, NO),
+    "stats_viewer": (NO, NO, NO),  # aggregates only
+    "editor": (NO, NO, NO),
+    "trainer": (NO, NO, NO),
+    "youth_coordinator": (NO, NO, NO),
+    "platform_admin": (NO, NO, NO),  # manages accounts, not cases
+    "no_role": (NO, NO, NO),
+}
+KINDS = ("report", "message", "evidence")
+
+# Every staff page: (method, the object it is about or None, whether it changes something,
+# the success status). Pages about no object are for every signed-in persona, except the list.
+STAFF_URLS: dict[str, tuple[str, str | None, bool, int]] = {
+    "accounts:login": ("get", None, False, 302),  # already signed in: on to the staff home
+    "accounts:verify": ("get", None, False, 302),  # already verified: on to the staff home
+    "accounts:enrol": ("get", None, False, 302),
+    "accounts:logout": ("post", None, True, 302),
+    "accounts:home": ("get", None, False, 200),
+    "reports:staff_list": ("get", "report list", False, 200),
+    "reports:staff_detail": ("get", "report", False, 200),
+    "reports:staff_status": ("post", "report", True, 302),
+    "reports:staff_reply": ("post", "report", True, 302),
+    "reports:evidence_download": ("get", "evidence", False, 200),
+}
+POST_DATA = {
+    "reports:staff_status": {"status": "in_review"},
+    "reports:staff_reply": {"body": "Placeholder answer."},
+}
+# Every API operation. Public ones let a reporter in with their code and secret (or file a
+# report); a staff session must add nothing to them. Staff operations would list the object
+# kind and whether they change it, like STAFF_URLS.
+API_OPERATIONS: dict[tuple[str, str], str] = {
+    ("get", "/api/v1/geography"): "public",
+    ("get", "/api/v1/categories"): "public",
+    ("post", "/api/v1/reports"): "public",
+    ("get", "/api/v1/reports/{tracking_code}"): "public",
+    ("post", "/api/v1/reports/{tracking_code}/messages"): "public",
+    ("post", "/api/v1/reports/{tracking_code}/information"): "public",
+    ("post", "/api/v1/reports/{tracking_code}/evidence"): "public",
+}
+
+
+@pytest.fixture(autouse=True)
+def _evidence_root(tmp_path, settings):
+    settings.EVIDENCE_ROOT = tmp_path / "evidence"
+    cache.clear()
+
+
+@pytest.fixture
+def objects() -> dict[str, Any]:
+    report = submitted(category="bullying").report
+    return {
+        "report": report,
+        "message": report_add_information(report=report, text="Placeholder detail."),
+        "evidence": evidence_attach(report=report, data=png_bytes()),
+    }
+
+
+def _walk(patterns: list[Any], namespace: str = "") -> list[tuple[str, str]]:
+    found = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}{pattern.namespace}:"
+            found += [
+                (name, str(pattern.pattern) + route)
+                for name, route in _walk(pattern.url_patterns, inner)
+            ]
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            found.append((namespace + pattern.name, str(pattern.pattern)))
+    return found
+
+
+def staff_url_names() -> set[str]:
+    """Every named URL under the staff area (in English: /en/staff/...)."""
+    with translation.override("en"):
+        routes = _walk(get_resolver().url_patterns)
+    return {name for name, route in routes if route.lstrip("^").startswith("en/staff/")}
+
+
+def admin_url_names() -> set[str]:
+    names = {name for name, _route in _walk(get_resolver().url_patterns)}
+    return {name for name in names if name.startswith("admin:")}
+
+
+def url_for(name: str, objects: dict[str, Any]) -> str:
+    kind = STAFF_URLS[name][1]
+    kwargs = {}
+    if kind == "report":
+        kwargs = {"report_id": objects["report"].pk}
+    elif kind == "evidence":
+        kwargs = {"evidence_id": objects["evidence"].pk}
+    return reverse(name, kwargs=kwargs)
+
+
+def expected(persona: str, name: str) -> int:
+    _method, kind, changes, success = STAFF_URLS[name]
+    if kind is None:
+        return success
+    if kind == "report list":
+        return success if SEES[persona][0] else 404
+    grant = SEES[persona][KINDS.index(kind)]
+    if grant is None:
+        return 404
+    if changes and grant != W:
+        return 403
+    return success
+
+
+def snapshot(objects: dict[str, Any]) -> tuple[Any, ...]:
+    report = Report.objects.get(pk=objects["report"].pk)
+    return (
+        report.status,
+        ReportMessage.objects.filter(report=report).count(),
+        Evidence.objects.filter(report=report).count(),
+    )
+
+
+def test_every_role_has_a_persona(request):
+    held = set()
+    for persona in PERSONAS:
+        held |= request.getfixturevalue(persona).role_set()
+    assert held == set(Role.values)
+    assert set(SEES) == set(PERSONAS)
+
+
+def test_every_staff_url_has_a_row_in_the_table():
+    assert staff_url_names() == set(STAFF_URLS)
+
+
+def test_every_api_operation_has_a_row_in_the_table(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    operations = {(m, path) for path, methods in schema["paths"].items() for m in methods}
+    assert operations == set(API_OPERATIONS)
+    staff = {key for key, op in _operations(client).items() if op.get("security")}
+    assert staff == {key for key, kind in API_OPERATIONS.items() if kind != "public"}
+
+
+def _operations(client: Client) -> dict[tuple[str, str], dict[str, Any]]:
+    schema = client.get("/api/v1/openapi.json").json()
+    return {(m, path): op for path, methods in schema["paths"].items() for m, op in methods.items()}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", sorted(STAFF_URLS))
+def test_each_persona_gets_exactly_what_the_table_says(
+    request, staff_client, objects, persona, name
+):
+    user = request.getfixturevalue(persona)
+    method = STAFF_URLS[name][0]
+    before = snapshot(objects)
+    response = getattr(staff_client(user), method)(url_for(name, objects), POST_DATA.get(name, {}))
+    want = expected(persona, name)
+    assert response.status_code == want, (persona, name)
+    if want >= 400 or not STAFF_URLS[name][2]:
+        assert snapshot(objects) == before, (persona, name)
+
+
+@pytest.mark.parametrize("name", sorted(STAFF_URLS))
+def test_the_wrong_method_answers_405_and_changes_nothing(staff_client, operator, objects, name):
+    method = STAFF_URLS[name][0]
+    if name == "accounts:login" or name in {"accounts:verify", "accounts:enrol"}:
+        wrong = "put"  # these pages take GET and POST
+    else:
+        wrong = "post" if method == "get" else "get"
+    before = snapshot(objects)
+    response = getattr(staff_client(operator), wrong)(url_for(name, objects))
+    assert response.status_code == 405, name
+    assert snapshot(objects) == before
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_access_functions_agree_with_the_table(request, objects, persona):
+    user = request.getfixturevalue(persona)
+    functions = {
+        "report": (permissions.access_report, permissions.reports_visible_to),
+        "message": (permissions.access_report_message, permissions.report_messages_visible_to),
+        "evidence": (permissions.access_evidence, permissions.evidence_visible_to),
+    }
+    for kind, (access, visible) in functions.items():
+        grant = SEES[persona][KINDS.index(kind)]
+        target = objects[kind]
+        assert visible(user).filter(pk=target.pk).exists() == (grant is not None), (persona, kind)
+        if grant is None:
+            for write in (False, True):
+                with pytest.raises(Http404):
+                    access(user, target.pk, write=write)
+            continue
+        assert access(user, target.pk) == target
+        if grant == W:
+            assert access(user, target.pk, write=True) == target
+        else:
+            with pytest.raises(PermissionDenied):
+                access(user, target.pk, write=True)
+        with pytest.raises(Http404):  # a missing object looks like an invisible one
+            access(user, uuid.uuid4())
+        with pytest.raises(Http404):
+            access(user, "not-an-id")
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_a_staff_session_adds_nothing_to_the_public_api(request, client, objects, persona):
+    session = make_staff_client(request.getfixturevalue(persona))
+    code = objects["report"].tracking_code
+    before = snapshot(objects)
+    for (method, path), kind in API_OPERATIONS.items():
+        if kind != "public" or "{tracking_code}" not in path:
+            continue
+        url = path.replace("{tracking_code}", code)
+        cache.clear()
+        anonymous = getattr(client, method)(url)
+        cache.clear()
+        staff = getattr(session, method)(url)
+        assert staff.status_code == anonymous.status_code, (persona, method, path)
+        assert staff.status_code >= 400, (persona, method, path)
+    assert snapshot(objects) == before
+
+
+@pytest.mark.parametrize("persona", [p for p in PERSONAS if p != "platform_admin"])
+def test_the_admin_is_for_platform_administrators_only(request, staff_client, persona):
+    client = staff_client(request.getfixturevalue(persona))
+    for name in sorted(admin_url_names()):
+        if name in {"admin:logout", "admin:login"}:
+            continue
+        try:
+            path = reverse(name)
+        except Exception:  # noqa: S112 - needs an object id: covered by the index refusing
+            continue
+        response = client.get(path)
+        assert response.status_code == 302, (persona, name)
+        assert response["Location"].startswith(reverse("admin:login")), (persona, name)
+
+
+def test_the_platform_administrator_opens_the_admin(staff_client, platform_admin):
+    assert staff_client(platform_admin).get(reverse("admin:index")).status_code == 200
+    assert admin.site.is_registered(Report)
+
+
+# --- the shape for institutions: a referral shares some fields, read-only ------------------
+
+
+def test_a_referred_report_shows_only_the_shared_fields_and_refuses_changes(
+    monkeypatch, staff_client, police_officer, objects
+):
+    """What the referral app will plug in: a report referred to the police with two fields."""
+    report = objects["report"]
+    monkeypatch.setattr(
+        permissions, "_referred_reports", lambda user: Report.objects.filter(pk=report.pk)
+    )
+    monkeypatch.setattr(
+        permissions, "_referred_fields", lambda user, report: frozenset({"category", "status"})
+    )
+    client = staff_client(police_officer)
+    page = client.get(reverse("reports:staff_detail", kwargs={"report_id": report.pk}))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Bullying" in html
+    for hidden in ("Placeholder", "example.com", "placeholder_user", "evidence", "thread"):
+        assert hidden not in html, hidden
+    assert 'id="status-form"' not in html and 'id="reply-form"' not in html
+    read = AuditEntry.objects.filter(action="report.read").latest("seq")
+    assert read.fields == ["category", "status"]
+    before = snapshot(objects)
+    for name in ("reports:staff_status", "reports:staff_reply"):
+        response = client.post(url_for(name, objects), POST_DATA[name])
+        assert response.status_code == 403, name
+    assert snapshot(objects) == before
+    evidence_url = url_for("reports:evidence_download", objects)
+    assert client.get(evidence_url).status_code == 404  # the referral does not share evidence
+
+
+def test_the_helpline_reads_every_field(operator, objects):
+    assert permissions.report_fields_for(operator, objects["report"]) == permissions.REPORT_FIELDS
+
+
+@pytest.mark.parametrize("persona", [p for p in PERSONAS if SEES[p][0] is None])
+def test_others_read_no_field(request, objects, persona):
+    user = request.getfixturevalue(persona)
+    assert permissions.report_fields_for(user, objects["report"]) == frozenset()
+
+
+# --- every link shown answers 200 -----------------------------------------------------------
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        href = dict(attrs).get("href")
+        if tag == "a" and href:
+            self.hrefs.append(href)
+
+
+def _is_staff_page(path: str) -> bool:
+    return "/staff/" in path or path.startswith("/staf/")
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_link_a_persona_is_shown_answers_200(request, staff_client, objects, persona):
+    client = staff_client(request.getfixturevalue(persona))
+    home = reverse("accounts:home")
+    to_visit, seen = [home], {home}
+    while to_visit:
+        page = to_visit.pop()
+        response = client.get(page)
+        assert response.status_code == 200, (persona, page)
+        if "text/html" not in response["Content-Type"] or not _is_staff_page(page):
+            continue  # follow links only within the staff area
+        html = response.content.decode()
+        assert 'action="' + reverse("accounts:logout") + '"' in html, (persona, page)
+        parser = _Links()
+        parser.feed(html)
+        for href in parser.hrefs:
+            target = urljoin(page, href)
+            parts = urlsplit(target)
+            if parts.scheme or parts.netloc or href.startswith("#"):
+                continue  # the quick exit, tel: links: not the platform's pages
+            if target not in seen:
+                seen.add(target)
+                to_visit.append(target)
+    if SEES[persona][0]:
+        assert url_for("reports:staff_detail", objects) in seen
+        assert url_for("reports:evidence_download", objects) in seen
+
+
+def test_the_staff_home_promises_nothing_that_does_not_exist(staff_client, analyst, operator):
+    analyst_home = staff_client(analyst).get(reverse("accounts:home")).content.decode()
+    assert reverse("reports:staff_list") not in analyst_home
+    assert "not available yet" in analyst_home
+    operator_home = staff_client(operator).get(reverse("accounts:home")).content.decode()
+    assert reverse("reports:staff_list") in operator_home
+    for promise in ("open cases", "Refer", "Assess", "statistics", "courses", "blocking"):
+        assert promise not in analyst_home + operator_home, promise
