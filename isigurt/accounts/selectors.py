@@ -8,9 +8,9 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from isigurt.accounts.models import Role, User
+from isigurt.accounts.models import StaffTOTPDevice as TOTPDevice
 from isigurt.accounts.services import DEMO_PASSWORD, DEMO_USERS, totp_current_token
 
 # What each role does on the platform, shown on the staff landing page.

@@ -8,9 +8,9 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection
 from django.test import Client, override_settings
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from isigurt.accounts.models import LoginAttempt, Organisation, Role, RoleGrant, User
+from isigurt.accounts.models import StaffTOTPDevice as TOTPDevice
 from isigurt.accounts.services import (
     DEMO_USERS,
     platform_admin_create,
