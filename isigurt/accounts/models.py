@@ -97,7 +97,7 @@ class Organisation(models.Model):
         return self.name
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp is untyped
     """A staff member. Public reporters have no account."""
 
     organisation = models.ForeignKey(

@@ -662,14 +662,11 @@ def user_second_factor_reset(
 
 
 def _grant(*, user: User, role: str, actor: User | None, request: HttpRequest | None) -> None:
-    RoleGrant.objects.get_or_create(user=user, role=role)
-    audit_record(
-        actor=actor,
-        action="user.role_granted",
-        target=user,
-        fields=["role_grants"],
-        request=request,
-    )
+    grant, created = RoleGrant.objects.get_or_create(user=user, role=role)
+    if created:
+        audit_record(
+            actor=actor, action="rolegrant.create", target=grant, fields=["role"], request=request
+        )
     user_admin_flags_sync(user=user, actor=actor, request=request)
 
 
@@ -758,13 +755,14 @@ def role_revoke(
 ) -> None:
     """Take a role away (one administrator is enough to remove access); audited."""
     with transaction.atomic():
-        user = grant.user
+        user, grant_id = grant.user, grant.pk
         grant.delete()
         audit_record(
             actor=actor,
-            action="user.role_revoked",
-            target=user,
-            fields=["role_grants"],
+            action="rolegrant.delete",
+            object_type=RoleGrant._meta.label_lower,
+            object_id=grant_id,
+            fields=["role"],
             request=request,
         )
         user_admin_flags_sync(user=user, actor=actor, request=request)

@@ -555,3 +555,22 @@ def evidence_open_for_staff(*, user: Any, evidence_id: Any) -> tuple[bytes, str]
 
 def category_spec_exists(category: str) -> bool:
     return category in CATEGORY_SPECS
+
+
+def evidence_erase(*, evidence: Evidence, actor: Any, request: Any = None) -> None:
+    """Delete one piece of evidence: its row now, audited, and its encrypted file once the
+    deletion is committed (a rolled-back erasure keeps both)."""
+    from isigurt.audit.services import audit_record
+
+    with transaction.atomic():
+        evidence_id, name = evidence.pk, evidence.storage_name
+        Evidence.objects.filter(pk=evidence_id).delete()
+        audit_record(
+            actor=actor,
+            action="evidence.erased",
+            object_type=Evidence._meta.label_lower,
+            object_id=str(evidence_id),
+            request=request,
+        )
+        if name:
+            transaction.on_commit(lambda: storage.evidence_delete(name=name))
