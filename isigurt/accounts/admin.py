@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import Group
@@ -14,8 +14,10 @@ from django.db.models import QuerySet
 from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from isigurt.accounts.forms import StaffUserChangeForm
 from isigurt.accounts.middleware import is_verified
 from isigurt.accounts.models import Organisation, RoleGrant, RoleGrantRequest, User
 from isigurt.accounts.services import (
@@ -186,14 +188,15 @@ class StaffUserAdmin(AuditedReadAdminMixin, AuditedAdminMixin, UserAdmin):
     inlines = [RoleGrantInline]
     # The admin site opens to is_staff and is_superuser: they follow the platform
     # administrator role and are not set by hand.
-    readonly_fields = ["is_staff", "is_superuser", "last_login", "date_joined"]
+    form = StaffUserChangeForm
+    readonly_fields = ["password_page", "is_staff", "is_superuser", "last_login", "date_joined"]
     list_display = ["username", "organisation", "is_active", "is_staff", "last_login"]
     list_filter = ["is_active", "is_staff", "organisation__kind"]
     list_select_related = ["organisation"]
     # No password hash on the page (not even masked): a password is only ever replaced.
     # Groups and permissions are not how access is given here (roles are).
     fieldsets = (
-        (None, {"fields": ["username"]}),
+        (None, {"fields": ["username", "password_page"]}),
         (_("Personal details"), {"fields": ["first_name", "last_name", "email"]}),
         (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
@@ -201,8 +204,20 @@ class StaffUserAdmin(AuditedReadAdminMixin, AuditedAdminMixin, UserAdmin):
     )
     actions = ["reset_second_factor"]
 
+    @admin.display(description=_("Password"))
+    def password_page(self, obj: User) -> str:
+        url = reverse("admin:auth_user_password_change", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Set a new password"))
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # accounts are deactivated, never deleted: the audit log names them
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is not None:  # only what the page shows can be posted (not groups, permissions)
+            kwargs["fields"] = flatten_fieldsets(self.get_fieldsets(request, obj))
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not RoleGrant:
