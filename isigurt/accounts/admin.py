@@ -2,22 +2,34 @@
 
 from typing import Any
 
-from django.contrib import admin
-from django.contrib.admin.utils import unquote
+from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import Group
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from isigurt.accounts.forms import StaffUserChangeForm
 from isigurt.accounts.middleware import is_verified
-from isigurt.accounts.models import Organisation, RoleGrant, User
-from isigurt.accounts.services import user_admin_flags_sync
-from isigurt.audit.services import audit_record
+from isigurt.accounts.models import Organisation, RoleGrant, RoleGrantRequest, User
+from isigurt.accounts.services import (
+    AdminActionRefused,
+    role_grant_approve,
+    role_grant_reject,
+    role_grant_request,
+    role_revoke,
+    user_admin_flags_sync,
+    user_second_factor_reset,
+)
+from isigurt.audit.services import audit_read, audit_record
 
 # The user forms' two password boxes are one field of the user.
 _FIELD_NAMES = {"password1": "password", "password2": "password"}
@@ -39,6 +51,15 @@ admin.site.login = admin_login  # type: ignore[method-assign]
 admin.site.has_permission = admin_has_permission  # type: ignore[method-assign]
 admin.site.site_header = _("I Sigurt administration")
 admin.site.site_title = _("I Sigurt administration")
+
+# Nobody sees or sets another person's second factor: django-otp's own admin pages (which show
+# TOTP secrets and let an administrator add backup codes) are taken away. An administrator can
+# only reset a user's second factor (StaffUserAdmin's action, audited).
+for _model in [m for m in admin.site._registry if m._meta.app_label.startswith("otp_")]:
+    admin.site.unregister(_model)
+# Access follows roles (RoleGrant), not Django's groups and permissions: no page edits those.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
 
 
 def _field_names(form: ModelForm | None) -> list[str]:
@@ -74,13 +95,15 @@ class AuditedAdminMixin:
     transaction as the change: who, what, which fields (names only), from where."""
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)  # type: ignore[misc]
-        _audit_change(request, "update" if change else "create", obj, fields=_field_names(form))
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)  # type: ignore[misc]
+            _audit_change(request, "update" if change else "create", obj, fields=_field_names(form))
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         object_id = obj.pk  # Django clears the key once the row is gone
-        super().delete_model(request, obj)  # type: ignore[misc]
-        _audit_change(request, "delete", obj, object_id=object_id)
+        with transaction.atomic():
+            super().delete_model(request, obj)  # type: ignore[misc]
+            _audit_change(request, "delete", obj, object_id=object_id)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         with transaction.atomic(using=queryset.db):  # the bulk action runs outside one
@@ -105,26 +128,106 @@ class AuditedAdminMixin:
             _audit_change(request, "delete", obj, object_id=object_id)
 
 
+class AuditedReadAdminMixin:
+    """Reads of sensitive records through the admin are audited like any other read: the list
+    (one entry per page shown) and each record opened. The entry is written before the page is
+    built, so a failed audit write shows nothing."""
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        model = self.model  # type: ignore[attr-defined]
+        if request.method == "GET":  # a POST runs an action, audited by the action itself
+            with transaction.atomic():
+                audit_record(
+                    actor=request.user,
+                    action=f"{model._meta.model_name}.list",
+                    object_type=model._meta.label_lower,
+                    request=request,
+                )
+        return super().changelist_view(request, extra_context)  # type: ignore[misc]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # A POST is a change, audited as one when it is saved.
+        obj = None if request.method != "GET" else self.get_object(request, unquote(object_id))  # type: ignore[attr-defined]
+        if obj is not None and self.has_view_or_change_permission(request, obj):  # type: ignore[attr-defined]
+            with transaction.atomic():
+                audit_read(actor=request.user, target=obj, request=request)
+        return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+
+
+def _actor(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - admin_has_permission guarantees a staff user
+    return user
+
+
 class RoleGrantInline(admin.TabularInline):
+    """Roles are shown here and can be taken away; they are given through role requests."""
+
     model = RoleGrant
     extra = 0
     fields = ["role", "granted_at"]
-    readonly_fields = ["granted_at"]
+    readonly_fields = ["role", "granted_at"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(User)
-class StaffUserAdmin(AuditedAdminMixin, UserAdmin):
+class StaffUserAdmin(AuditedReadAdminMixin, AuditedAdminMixin, UserAdmin):
     inlines = [RoleGrantInline]
     # The admin site opens to is_staff and is_superuser: they follow the platform
-    # administrator role (granted below) and are not set by hand.
-    readonly_fields = ["is_staff", "is_superuser", "last_login", "date_joined"]
+    # administrator role and are not set by hand.
+    form = StaffUserChangeForm
+    readonly_fields = ["password_page", "is_staff", "is_superuser", "last_login", "date_joined"]
     list_display = ["username", "organisation", "is_active", "is_staff", "last_login"]
     list_filter = ["is_active", "is_staff", "organisation__kind"]
     list_select_related = ["organisation"]
+    # No password hash on the page (not even masked): a password is only ever replaced.
+    # Groups and permissions are not how access is given here (roles are).
     fieldsets = (
-        *(UserAdmin.fieldsets or ()),
+        (None, {"fields": ["username", "password_page"]}),
+        (_("Personal details"), {"fields": ["first_name", "last_name", "email"]}),
+        (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
         (_("Organisation"), {"fields": ["organisation"]}),
     )
+    actions = ["reset_second_factor"]
+
+    @admin.display(description=_("Password"))
+    def password_page(self, obj: User) -> str:
+        url = reverse("admin:auth_user_password_change", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Set a new password"))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # accounts are deactivated, never deleted: the audit log names them
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is not None:  # only what the page shows can be posted (not groups, permissions)
+            kwargs["fields"] = flatten_fieldsets(self.get_fieldsets(request, obj))
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not RoleGrant:
+            super().save_formset(request, form, formset, change)
+            return
+        # Nothing from this formset is saved as posted: a row added by a crafted request is
+        # dropped (roles are given through role requests), a row marked for deletion is revoked.
+        formset.save(commit=False)
+        for grant in formset.deleted_objects:
+            role_revoke(grant=grant, actor=_actor(request), request=request)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
@@ -142,6 +245,74 @@ class StaffUserAdmin(AuditedAdminMixin, UserAdmin):
             if user is not None and old_hash is not None and user.password != old_hash:
                 _audit_change(request, "update", user, fields=["password"])
         return response
+
+    @admin.action(description=_("Reset the second factor (the user enrols again at next login)"))
+    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            user_second_factor_reset(user=user, actor=_actor(request), request=request)
+        self.message_user(
+            request, _("Second factor reset; the user enrols a new authenticator at next login.")
+        )
+
+
+_REQUEST_FIELDS = (
+    "user",
+    "role",
+    "status",
+    "requested_by",
+    "requested_at",
+    "decided_by",
+    "decided_at",
+)
+
+
+@admin.register(RoleGrantRequest)
+class RoleGrantRequestAdmin(AuditedReadAdminMixin, admin.ModelAdmin):
+    """Roles are asked for here; a role that reads children's data waits for a second
+    administrator (the approve action), who cannot be the one who asked nor the user."""
+
+    list_display = ["user", "role", "status", "requested_by", "requested_at", "decided_by"]
+    list_filter = ["status", "role"]
+    list_select_related = ["user", "requested_by", "decided_by"]
+    fields = _REQUEST_FIELDS
+    actions = ["approve", "reject"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        if obj is None:
+            return _REQUEST_FIELDS[2:]
+        return _REQUEST_FIELDS
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        try:
+            entry = role_grant_request(
+                user=obj.user, role=obj.role, actor=_actor(request), request=request
+            )
+        except AdminActionRefused as refused:
+            raise PermissionDenied(str(refused)) from refused
+        obj.pk = entry.pk
+        obj.refresh_from_db()
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet[Any], *, approve: bool) -> None:
+        decide = role_grant_approve if approve else role_grant_reject
+        for entry in queryset:
+            try:
+                decide(entry=entry, actor=_actor(request), request=request)
+            except AdminActionRefused as refused:
+                self.message_user(request, str(refused), level=messages.ERROR)
+
+    @admin.action(description=_("Approve (as the second administrator)"))
+    def approve(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._decide(request, queryset, approve=True)
+
+    @admin.action(description=_("Reject"))
+    def reject(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._decide(request, queryset, approve=False)
 
 
 @admin.register(Organisation)

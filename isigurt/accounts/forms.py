@@ -1,7 +1,10 @@
 """Input validation for the login steps; the checks themselves are in services.py."""
 
 from django import forms
+from django.contrib.auth.forms import UserChangeForm
 from django.utils.translation import gettext_lazy as _
+
+from isigurt.accounts.models import User
 
 
 class PasswordLoginForm(forms.Form):
@@ -33,3 +36,21 @@ class CodeForm(forms.Form):
             }
         ),
     )
+
+
+class StaffUserChangeForm(UserChangeForm):
+    """The admin's user form without the password hash: a password is only ever replaced, on
+    its own page, and never shown, not even in part."""
+
+    password = None  # type: ignore[assignment]
+
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = (  # type: ignore[assignment]
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "is_active",
+            "organisation",
+        )

@@ -1,8 +1,19 @@
-"""Organisations, staff users and their roles."""
+"""Organisations, staff users, their roles and their second factor."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
+from django.core import checks
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key, key_validator
+
+from isigurt.lib.crypto import field_aad
+from isigurt.lib.fields import EncryptedTextField
 
 
 class OrganisationType(models.TextChoices):
@@ -37,6 +48,21 @@ class Role(models.TextChoices):
     TRAINER = "trainer", _("Trainer")
     YOUTH_COORDINATOR = "youth_coordinator", _("Youth coordinator")
     PLATFORM_ADMIN = "platform_admin", _("Platform administrator")
+
+
+# Roles that read children's data, or hand out access to it: granting one through the admin
+# takes two administrators (RoleGrantRequest), so no single account can give itself that access.
+FOUR_EYES_ROLES = frozenset(
+    {
+        Role.HELPLINE_OPERATOR,
+        Role.HELPLINE_SUPERVISOR,
+        Role.CONTENT_ANALYST,
+        Role.INSTITUTION_OFFICER,
+        Role.BLOCKING_OFFICER,
+        Role.YOUTH_COORDINATOR,
+        Role.PLATFORM_ADMIN,
+    }
+)
 
 
 class Organisation(models.Model):
@@ -77,7 +103,7 @@ class Organisation(models.Model):
         return self.name
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp is untyped
     """A staff member. Public reporters have no account."""
 
     organisation = models.ForeignKey(
@@ -147,3 +173,102 @@ class LoginAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.at:%Y-%m-%d %H:%M}"
+
+
+class RoleGrantRequest(models.Model):
+    """A role asked for by one administrator; a role in FOUR_EYES_ROLES becomes a RoleGrant only
+    when a different administrator approves it (services.role_grant_approve)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a second administrator")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="role_requests", verbose_name=_("user")
+    )
+    role = models.CharField(_("role"), max_length=40, choices=Role.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    requested_by = models.ForeignKey(
+        User,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("role request")
+        verbose_name_plural = _("role requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(status="pending"),
+                name="one_pending_request_per_user_role",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.role}:{self.status}"
+
+
+class DeviceKeyField(EncryptedTextField):
+    """An authenticator's secret, encrypted and bound to the device's ``uid``.
+
+    django-otp names a device in the session by its integer id (``persistent_id``), so the row
+    keeps an integer primary key and binds its ciphertext to a separate random UUID instead.
+    """
+
+    def aad_for(self, instance: models.Model) -> str:
+        uid = getattr(instance, "uid", None)
+        return field_aad(table=self.model._meta.db_table, pk=uid, field=self.attname)
+
+    def _check_primary_key(self) -> list[checks.CheckMessage]:
+        uid = self.model._meta.get_field("uid")
+        if not isinstance(uid, models.UUIDField) or getattr(uid, "default", None) is not uuid.uuid4:
+            return [
+                checks.Error(
+                    "A model with a DeviceKeyField needs uid = UUIDField(default=uuid.uuid4).",
+                    obj=self,
+                    id="accounts.E001",
+                )
+            ]
+        return []
+
+
+class StaffTOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+    """A staff member's authenticator (TOTP, RFC 6238): django-otp's TOTPDevice with its secret
+    encrypted at rest. The behaviour (codes, replay refusal, throttling, drift, the otpauth URL)
+    is django-otp's own, borrowed below; only the storage of the key differs."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    key = DeviceKeyField(default=default_key, validators=[key_validator], editable=False)
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)  # the last step accepted: no code twice
+
+    class Meta:
+        verbose_name = _("authenticator")
+        verbose_name_plural = _("authenticators")
+
+    bin_key: Any = TOTPDevice.bin_key
+    verify_token: Any = TOTPDevice.verify_token
+    get_throttle_factor: Any = TOTPDevice.get_throttle_factor
+    config_url: Any = TOTPDevice.config_url
+    _read_str_from_settings: Any = TOTPDevice._read_str_from_settings

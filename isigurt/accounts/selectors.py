@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from isigurt.accounts.models import Role, User
+from isigurt.accounts.models import StaffTOTPDevice as TOTPDevice
 from isigurt.accounts.permissions import can_use_admin
 from isigurt.accounts.services import DEMO_PASSWORD, DEMO_USERS, totp_current_token
 

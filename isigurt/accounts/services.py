@@ -26,24 +26,38 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from django_otp import devices_for_user
+from django.utils.translation import gettext_lazy
 from django_otp import login as otp_login
 from django_otp.oath import TOTP, hotp
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice as PlainTOTPDevice
 
 from isigurt.accounts.models import (
+    FOUR_EYES_ROLES,
     LoginAttempt,
     Organisation,
     OrganisationType,
     Role,
     RoleGrant,
+    RoleGrantRequest,
+    StaffTOTPDevice,
     User,
 )
 from isigurt.audit.services import audit_record
 from isigurt.geography.models import County, Municipality
-from isigurt.lib.ratelimit import LOGIN_LIMITS, rate_limit_check
+from isigurt.lib.client import client_address
+from isigurt.lib.ratelimit import (
+    LOGIN_LIMITS,
+    Limit,
+    client_key,
+    rate_limit_check,
+    rate_limit_exhausted,
+)
 
 UNAVAILABLE_RETRY_AFTER = 30
+# Password spraying: wrong passwords from one client, whatever the usernames. Generous enough
+# for an office or a school behind one address, far below what a spraying run needs.
+LOGIN_CLIENT_FAILURE_LIMITS = (Limit(20, 15 * 60),)
 # Attempts older than this are of no use to either limit.
 LOGIN_ATTEMPT_KEEP = timedelta(days=1)
 
@@ -70,11 +84,6 @@ class LoginResult:
 
 
 # --- keys and the attempt store ---------------------------------------------------------
-
-
-def client_address(request: HttpRequest) -> str:
-    """The peer address. Behind a proxy, the proxy must pass the client's as REMOTE_ADDR."""
-    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 def _username_key(username: str) -> str:
@@ -157,6 +166,16 @@ def login_password_check(*, request: HttpRequest, username: str, password: str) 
     gate = login_gate(username=username, address=address)
     if not gate.ok:
         return gate
+    sprayed = rate_limit_exhausted(
+        scope="login-client-failures",
+        key=client_key(request),
+        limits=LOGIN_CLIENT_FAILURE_LIMITS,
+        fail_open=False,
+    )
+    if sprayed.store_down:
+        return LoginResult(LoginOutcome.UNAVAILABLE, retry_after=UNAVAILABLE_RETRY_AFTER)
+    if not sprayed.allowed:
+        return LoginResult(LoginOutcome.RATE_LIMITED, retry_after=sprayed.retry_after)
     limited = rate_limit_check(
         scope="login", key=_username_key(username), limits=LOGIN_LIMITS, fail_open=False
     )
@@ -180,6 +199,14 @@ def login_password_check(*, request: HttpRequest, username: str, password: str) 
             succeeded=user is not None,
         )
         if user is None:
+            # Counted per client across usernames; a store failure here is only logged (the
+            # attempt already failed, and the check above fails closed on the next one).
+            rate_limit_check(
+                scope="login-client-failures",
+                key=client_key(request),
+                limits=LOGIN_CLIENT_FAILURE_LIMITS,
+                fail_open=True,
+            )
             _audit_login(action="login.failure", user_id=known_id, request=request)
             if login_gate(username=username, address=address).outcome is LoginOutcome.LOCKED:
                 _audit_login(action="login.locked", user_id=known_id, request=request)
@@ -225,7 +252,9 @@ def _second_factor_failed(*, request: HttpRequest, user: User) -> LoginResult:
     return LoginResult(LoginOutcome.INVALID)
 
 
-def _second_factor_passed(*, request: HttpRequest, user: User, device: TOTPDevice) -> LoginResult:
+def _second_factor_passed(
+    *, request: HttpRequest, user: User, device: StaffTOTPDevice
+) -> LoginResult:
     """Call inside the transaction of the step."""
     otp_login(request, device)
     request.session.cycle_key()  # the session gains rights: give it a new id
@@ -239,7 +268,7 @@ def _normalise_token(token: str) -> str:
 
 
 def login_second_factor_verify(*, request: HttpRequest, user: User, token: str) -> LoginResult:
-    """Step two: check a code against the user's confirmed devices.
+    """Step two: check a code against the user's confirmed authenticators.
 
     A code is accepted at most once (the device remembers the last time step used).
     Wrong codes count as failures for the (username, address) pair; at the limit the
@@ -252,7 +281,8 @@ def login_second_factor_verify(*, request: HttpRequest, user: User, token: str) 
     token = _normalise_token(token)
     matched = None
     with transaction.atomic():
-        for device in devices_for_user(user, confirmed=True, for_verify=True):
+        devices = StaffTOTPDevice.objects.select_for_update().filter(user=user, confirmed=True)
+        for device in devices.order_by("pk"):
             if device.verify_token(token):
                 matched = device
                 break
@@ -262,14 +292,17 @@ def login_second_factor_verify(*, request: HttpRequest, user: User, token: str) 
 
 
 def user_has_confirmed_device(*, user: User) -> bool:
-    return any(True for _ in devices_for_user(user, confirmed=True))
+    return StaffTOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def totp_enrolment_start(*, user: User) -> TOTPDevice:
-    """The unconfirmed authenticator the user is setting up; the same one until confirmed."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by(
+def totp_enrolment_start(*, user: User) -> StaffTOTPDevice:
+    """The unconfirmed authenticator the user is setting up; the same one until confirmed.
+
+    Its secret is shown to the user only on the enrolment page, until confirmed; after that
+    nothing shows it (the admin has no view of authenticators at all)."""
+    device = StaffTOTPDevice.objects.filter(user=user, confirmed=False).order_by(
         "-id"
-    ).first() or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    ).first() or StaffTOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
     return device
 
 
@@ -282,7 +315,7 @@ def totp_enrolment_confirm(*, request: HttpRequest, user: User, token: str) -> L
     token = _normalise_token(token)
     with transaction.atomic():
         device = (
-            TOTPDevice.objects.select_for_update()
+            StaffTOTPDevice.objects.select_for_update()
             .filter(user=user, confirmed=False)
             .order_by("-id")
             .first()
@@ -310,7 +343,7 @@ def session_logout(*, request: HttpRequest) -> None:
         logout(request)
 
 
-def totp_current_token(*, device: TOTPDevice) -> str:
+def totp_current_token(*, device: StaffTOTPDevice) -> str:
     """The code the device would accept now (for demo mode only): never one already used."""
     now_step = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).t()
     counter = max(now_step, device.last_t + 1)
@@ -567,8 +600,8 @@ def demo_seed() -> SeedSummary:
                         actor=None, action="user.update", target=user, fields=["role_grants"]
                     )
                 user_admin_flags_sync(user=user)
-            if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-                TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
+            if not StaffTOTPDevice.objects.filter(user=user, confirmed=True).exists():
+                StaffTOTPDevice.objects.create(user=user, name="demo", confirmed=True)
         # One entry for the run; each user it created or changed has its own entry above.
         audit_record(actor=None, action="demo.seed")
     return SeedSummary(
@@ -596,3 +629,140 @@ def platform_admin_create(*, username: str, email: str, password: str) -> User:
         roles=[Role.PLATFORM_ADMIN],
         email=email,
     )
+
+
+# --- administration: second factors and roles -------------------------------------------
+
+
+class AdminActionRefused(Exception):
+    """An administrative change that the rules do not allow (the message says why)."""
+
+
+def user_second_factor_reset(
+    *, user: User, actor: User | None, request: HttpRequest | None = None
+) -> int:
+    """Remove every authenticator (and any backup code) of ``user``; audited.
+
+    Nobody sees or sets another person's second factor: this is all an administrator can do.
+    The user's verified sessions stop being verified (their device is gone) and the next login
+    leads to enrolment of a new authenticator. Returns how many devices were removed.
+    """
+    with transaction.atomic():
+        removed = 0
+        for model in (StaffTOTPDevice, PlainTOTPDevice, StaticDevice):
+            removed += model.objects.filter(user=user).delete()[1].get(model._meta.label, 0)
+        audit_record(
+            actor=actor,
+            action="user.second_factor_reset",
+            target=user,
+            fields=["second_factor"],
+            request=request,
+        )
+    return removed
+
+
+def _grant(*, user: User, role: str, actor: User | None, request: HttpRequest | None) -> None:
+    grant, created = RoleGrant.objects.get_or_create(user=user, role=role)
+    if created:
+        audit_record(
+            actor=actor, action="rolegrant.create", target=grant, fields=["role"], request=request
+        )
+    user_admin_flags_sync(user=user, actor=actor, request=request)
+
+
+def role_grant_request(
+    *, user: User, role: str, actor: User, request: HttpRequest | None = None
+) -> RoleGrantRequest:
+    """Ask for ``role`` to be granted to ``user``. A role that reads children's data (or the
+    administrator role) stays pending until a different administrator approves it; any other
+    role is granted at once. Audited either way."""
+    if role not in Role.values:
+        raise AdminActionRefused(gettext_lazy("Unknown role."))
+    with transaction.atomic():
+        if RoleGrant.objects.filter(user=user, role=role).exists():
+            raise AdminActionRefused(gettext_lazy("The user already has this role."))
+        pending = RoleGrantRequest.objects.filter(
+            user=user, role=role, status=RoleGrantRequest.Status.PENDING
+        ).first()
+        if pending is not None:
+            return pending
+        entry = RoleGrantRequest.objects.create(user=user, role=role, requested_by=actor)
+        audit_record(
+            actor=actor,
+            action="rolegrantrequest.create",
+            target=entry,
+            fields=["user", "role"],
+            request=request,
+        )
+        if role not in FOUR_EYES_ROLES:
+            _decide(entry, approve=True, actor=actor, request=request)
+    return entry
+
+
+def _decide(
+    entry: RoleGrantRequest, *, approve: bool, actor: User, request: HttpRequest | None
+) -> None:
+    entry.status = RoleGrantRequest.Status.APPROVED if approve else RoleGrantRequest.Status.REJECTED
+    entry.decided_by = actor
+    entry.decided_at = timezone.now()
+    entry.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_record(
+        actor=actor,
+        action="rolegrantrequest.approve" if approve else "rolegrantrequest.reject",
+        target=entry,
+        fields=["status"],
+        request=request,
+    )
+    if approve:
+        _grant(user=entry.user, role=entry.role, actor=actor, request=request)
+
+
+def role_grant_approve(
+    *, entry: RoleGrantRequest, actor: User, request: HttpRequest | None = None
+) -> None:
+    """A second administrator approves a pending request: the role is granted now.
+
+    Refused to the administrator who asked, and to the person who would receive the role."""
+    with transaction.atomic():
+        entry = RoleGrantRequest.objects.select_for_update().get(pk=entry.pk)
+        if entry.status != RoleGrantRequest.Status.PENDING:
+            raise AdminActionRefused(gettext_lazy("This request was already decided."))
+        if not actor.has_role(Role.PLATFORM_ADMIN):
+            raise AdminActionRefused(
+                gettext_lazy("Only a platform administrator can approve a role.")
+            )
+        if actor.pk in (entry.requested_by_id, entry.user_id):
+            raise AdminActionRefused(
+                gettext_lazy(
+                    "A second administrator must approve: not the one who asked, nor the user."
+                )
+            )
+        _decide(entry, approve=True, actor=actor, request=request)
+
+
+def role_grant_reject(
+    *, entry: RoleGrantRequest, actor: User, request: HttpRequest | None = None
+) -> None:
+    with transaction.atomic():
+        entry = RoleGrantRequest.objects.select_for_update().get(pk=entry.pk)
+        if entry.status != RoleGrantRequest.Status.PENDING:
+            raise AdminActionRefused(gettext_lazy("This request was already decided."))
+        _decide(entry, approve=False, actor=actor, request=request)
+
+
+def role_revoke(
+    *, grant: RoleGrant, actor: User | None, request: HttpRequest | None = None
+) -> None:
+    """Take a role away (one administrator is enough to remove access); audited."""
+    with transaction.atomic():
+        user, grant_id = grant.user, grant.pk
+        grant.delete()
+        audit_record(
+            actor=actor,
+            action="rolegrant.delete",
+            object_type=RoleGrant._meta.label_lower,
+            object_id=grant_id,
+            fields=["role"],
+            request=request,
+        )
+        user_admin_flags_sync(user=user, actor=actor, request=request)

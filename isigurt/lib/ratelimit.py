@@ -82,7 +82,9 @@ def rate_limit_check(
 
 def client_key(request: HttpRequest) -> str:
     """A keyed hash of the client's address (its /64 network for IPv6); no raw address is kept."""
-    address = request.META.get("REMOTE_ADDR", "") or ""
+    from isigurt.lib.client import client_address
+
+    address = client_address(request)  # behind a trusted proxy, the forwarded client
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -96,3 +98,31 @@ def client_key(request: HttpRequest) -> str:
         else:
             normalised = str(ip)
     return salted_hmac("isigurt.lib.ratelimit.client", normalised, algorithm="sha256").hexdigest()
+
+
+def rate_limit_exhausted(
+    *, scope: str, key: str, limits: Sequence[Limit], fail_open: bool
+) -> RateDecision:
+    """Whether `key` has used up any limit in `scope`, without counting an attempt.
+
+    For limits that count failures only: ask this before the attempt, and count each failure
+    with `rate_limit_check` afterwards. Store failures answer as `rate_limit_check` does.
+    """
+    if not settings.RATE_LIMIT_ENABLED or not limits:
+        return RateDecision(allowed=True)
+    now = _clock()
+    windows = [(limit, int(now // limit.seconds)) for limit in limits]
+    try:
+        counts = cache.get_many([_cache_key(scope, key, limit, w) for limit, w in windows])
+    except Exception as exc:
+        logger.warning("rate limit store unavailable scope=%s error=%s", scope, type(exc).__name__)
+        return RateDecision(allowed=fail_open, store_down=True)
+    refused = [
+        (limit, w)
+        for limit, w in windows
+        if int(counts.get(_cache_key(scope, key, limit, w), 0)) >= limit.count
+    ]
+    if not refused:
+        return RateDecision(allowed=True)
+    retry_after = max(math.ceil((w + 1) * limit.seconds - now) for limit, w in refused)
+    return RateDecision(allowed=False, retry_after=max(retry_after, 1))

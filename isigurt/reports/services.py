@@ -566,3 +566,22 @@ def evidence_open(*, evidence: Evidence, actor: Any, request: Any = None) -> tup
     data = storage.evidence_read(name=evidence.storage_name, aad=_evidence_aad(evidence))
     audit_read(actor=actor, target=evidence, request=request)
     return data, evidence.mime
+
+
+def evidence_erase(*, evidence: Evidence, actor: Any, request: Any = None) -> None:
+    """Delete one piece of evidence: its row now, audited, and its encrypted file once the
+    deletion is committed (a rolled-back erasure keeps both)."""
+    from isigurt.audit.services import audit_record
+
+    with transaction.atomic():
+        evidence_id, name = evidence.pk, evidence.storage_name
+        Evidence.objects.filter(pk=evidence_id).delete()
+        audit_record(
+            actor=actor,
+            action="evidence.erased",
+            object_type=Evidence._meta.label_lower,
+            object_id=str(evidence_id),
+            request=request,
+        )
+        if name:
+            transaction.on_commit(lambda: storage.evidence_delete(name=name))

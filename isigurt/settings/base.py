@@ -22,6 +22,8 @@ SECRET_KEY = env_str("SECRET_KEY", INSECURE_DEV_SECRET)
 DEBUG = env_bool("DEBUG", False)
 DEMO_MODE = env_bool("ISIGURT_DEMO_MODE", True)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks); see lib/client.py.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -140,7 +142,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("ISIGURT_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "isigurt" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

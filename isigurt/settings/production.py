@@ -5,7 +5,13 @@ from django.core.exceptions import ImproperlyConfigured
 from isigurt.lib.env import env_bool
 
 from .base import *  # noqa: F403
-from .base import FIELD_ENCRYPTION_KEYS, INSECURE_DEV_SECRET, REDIS_URL, SECRET_KEY
+from .base import (
+    ALLOWED_HOSTS,
+    FIELD_ENCRYPTION_KEYS,
+    INSECURE_DEV_SECRET,
+    REDIS_URL,
+    SECRET_KEY,
+)
 
 if SECRET_KEY == INSECURE_DEV_SECRET or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured("SECRET_KEY must be set to a long random value in production.")
@@ -14,6 +20,9 @@ if not FIELD_ENCRYPTION_KEYS:
 if not REDIS_URL:
     # Rate limits and the login minute must be shared by every worker process.
     raise ImproperlyConfigured("REDIS_URL must be set in production (shared rate-limit store).")
+if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
+    # "*" answers any Host header: password-reset links and absolute URLs could name another site.
+    raise ImproperlyConfigured("ALLOWED_HOSTS must name the platform's host names, not '*'.")
 if env_bool("ISIGURT_DEMO_MODE", False):
     raise ImproperlyConfigured("Demo mode cannot run with production settings.")
 
@@ -23,6 +32,14 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+# The __Host- prefix makes browsers accept the cookies only from this exact host, over HTTPS,
+# for the whole site: no subdomain can set or shadow them.
+SESSION_COOKIE_NAME = "__Host-isigurt-session"
+CSRF_COOKIE_NAME = "__Host-isigurt-csrf"
+SESSION_COOKIE_PATH = "/"
+CSRF_COOKIE_PATH = "/"
+SESSION_COOKIE_DOMAIN = None
+CSRF_COOKIE_DOMAIN = None
 SECURE_HSTS_SECONDS = 31536000
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -37,9 +37,9 @@ import pytest
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from isigurt.accounts.models import Organisation, OrganisationType, Role, RoleGrant, User
+from isigurt.accounts.models import StaffTOTPDevice as TOTPDevice
 from isigurt.geography.models import Municipality
 
 PERSONA_PASSWORD = "persona-password-12"

@@ -11,9 +11,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client, override_settings
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from isigurt.accounts.models import Organisation, OrganisationType, Role, RoleGrant, User
+from isigurt.accounts.models import StaffTOTPDevice as TOTPDevice
 from isigurt.accounts.services import (
     DEMO_PASSWORD,
     DEMO_USERS,
@@ -109,11 +109,11 @@ def test_seed_demo_can_run_twice_without_duplicates():
         )
 
     call_command("seed_demo", stdout=StringIO())
-    keys = dict(TOTPDevice.objects.values_list("user__username", "key"))
+    keys = {d.user.username: d.key for d in TOTPDevice.objects.select_related("user")}
     first = counts()
     call_command("seed_demo", stdout=StringIO())
     assert counts() == first
-    assert dict(TOTPDevice.objects.values_list("user__username", "key")) == keys
+    assert {d.user.username: d.key for d in TOTPDevice.objects.select_related("user")} == keys
 
 
 @override_settings(DEMO_MODE=False)

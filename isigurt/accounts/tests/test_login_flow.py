@@ -4,8 +4,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from isigurt.accounts.models import StaffTOTPDevice as TOTPDevice
 from isigurt.accounts.models import User
 from isigurt.accounts.tests.personas import PERSONA_PASSWORD, totp_code_for, totp_device_for
 

@@ -1,0 +1,225 @@
+"""Second factors: encrypted at rest, never shown after enrolment, only ever reset by an
+administrator (audited); roles that read children's data need a second administrator."""
+
+import pytest
+from django.apps import apps
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice as PlainTOTPDevice
+
+from isigurt.accounts.models import Role, RoleGrant, RoleGrantRequest, StaffTOTPDevice, User
+from isigurt.accounts.services import (
+    AdminActionRefused,
+    role_grant_approve,
+    role_grant_request,
+    user_second_factor_reset,
+)
+from isigurt.accounts.tests.personas import (
+    PERSONA_PASSWORD,
+    persona,
+    totp_code_for,
+    totp_device_for,
+)
+from isigurt.audit.models import AuditEntry
+from isigurt.lib.crypto import DecryptionError
+
+pytestmark = pytest.mark.django_db
+
+
+def last_seq() -> int:
+    entry = AuditEntry.objects.order_by("-seq").first()
+    return entry.seq if entry else 0
+
+
+def actions_since(seq: int) -> list[tuple[str, str]]:
+    return list(
+        AuditEntry.objects.filter(seq__gt=seq).order_by("seq").values_list("action", "object_id")
+    )
+
+
+def raw_key(device: StaffTOTPDevice) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT key FROM accounts_stafftotpdevice WHERE id = %s", [device.pk])
+        return cursor.fetchone()[0]
+
+
+# --- storage --------------------------------------------------------------------------------
+
+
+def test_an_authenticator_secret_is_stored_encrypted(operator):
+    device = totp_device_for(operator)
+    stored = raw_key(device)
+    assert stored.startswith("enc1:")
+    assert device.key not in stored
+    assert len(bytes.fromhex(device.key)) == 20  # the plaintext is django-otp's hex key
+
+
+def test_a_secret_copied_to_another_device_does_not_open_there(operator, supervisor):
+    mine, theirs = totp_device_for(operator), totp_device_for(supervisor)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE accounts_stafftotpdevice SET key = %s WHERE id = %s", [raw_key(mine), theirs.pk]
+        )
+    copied = StaffTOTPDevice.objects.get(pk=theirs.pk)
+    with pytest.raises(DecryptionError):
+        _ = copied.key
+
+
+def test_login_with_an_encrypted_authenticator_works_once_per_code(operator):
+    device = totp_device_for(operator)
+    client = Client()
+    client.post(
+        reverse("accounts:login"), {"username": operator.username, "password": PERSONA_PASSWORD}
+    )
+    code = totp_code_for(device)
+    assert client.post(reverse("accounts:verify"), {"code": code}).status_code == 302
+    assert client.get(reverse("accounts:home")).status_code == 200
+    again = Client()
+    again.post(
+        reverse("accounts:login"), {"username": operator.username, "password": PERSONA_PASSWORD}
+    )
+    replay = again.post(reverse("accounts:verify"), {"code": code})
+    assert replay.status_code == 200  # the same code is refused the second time
+    assert again.get(reverse("accounts:home")).status_code == 302  # still not verified
+
+
+def test_existing_plain_authenticators_move_to_the_encrypted_table(operator, supervisor):
+    """The data migration: same secret, plain row gone; backup codes made in the admin gone."""
+    from importlib import import_module
+
+    migration = import_module("isigurt.accounts.migrations.0004_authenticators_encrypted")
+    plain = PlainTOTPDevice.objects.create(user=operator, name="old", confirmed=True, last_t=7)
+    key = plain.key
+    StaticDevice.objects.create(user=supervisor, name="backup").token_set.create(token="abc12345")
+    migration.forwards(apps, None)
+    assert not PlainTOTPDevice.objects.exists()
+    assert not StaticDevice.objects.exists()
+    moved = StaffTOTPDevice.objects.get(user=operator)
+    assert (moved.key, moved.last_t, moved.confirmed) == (key, 7, True)
+    assert raw_key(moved).startswith("enc1:")
+    migration.backwards(apps, None)
+    assert PlainTOTPDevice.objects.get(user=operator).key == key
+
+
+# --- reset ----------------------------------------------------------------------------------
+
+
+def test_an_administrator_resets_a_second_factor_and_the_user_enrols_again(
+    operator, platform_admin, staff_client
+):
+    device = totp_device_for(operator)
+    users_session = staff_client(operator)
+    assert users_session.get(reverse("accounts:home")).status_code == 200
+    since = last_seq()
+    response = staff_client(platform_admin).post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "reset_second_factor", "_selected_action": [operator.pk]},
+    )
+    assert response.status_code == 302
+    assert not StaffTOTPDevice.objects.filter(pk=device.pk).exists()
+    assert ("user.second_factor_reset", str(operator.pk)) in actions_since(since)
+    # The old verified session is verified no more; the next login leads to enrolment.
+    assert users_session.get(reverse("accounts:home")).url == reverse("accounts:verify")
+    client = Client()
+    client.post(
+        reverse("accounts:login"), {"username": operator.username, "password": PERSONA_PASSWORD}
+    )
+    assert client.get(reverse("accounts:verify")).url == reverse("accounts:enrol")
+
+
+def test_the_reset_service_removes_backup_codes_too(operator, platform_admin):
+    StaticDevice.objects.create(user=operator, name="backup")
+    totp_device_for(operator)
+    assert user_second_factor_reset(user=operator, actor=platform_admin) == 2
+    assert not StaticDevice.objects.filter(user=operator).exists()
+
+
+def test_a_backup_code_is_never_accepted_at_login(operator):
+    """Only the platform's own authenticators count, whatever other device rows exist."""
+    totp_device_for(operator)
+    StaticDevice.objects.create(user=operator, name="backup").token_set.create(token="123456")
+    client = Client()
+    client.post(
+        reverse("accounts:login"), {"username": operator.username, "password": PERSONA_PASSWORD}
+    )
+    assert client.post(reverse("accounts:verify"), {"code": "123456"}).status_code == 200
+    assert client.get(reverse("accounts:home")).status_code == 302
+
+
+# --- roles that need two administrators ------------------------------------------------------
+
+
+@pytest.fixture
+def second_admin(platform_admin) -> User:
+    return persona("persona.second.admin", Role.PLATFORM_ADMIN, platform_admin.organisation)
+
+
+def test_an_administrator_alone_cannot_give_themselves_a_helpline_role(
+    platform_admin, staff_client
+):
+    client = staff_client(platform_admin)
+    response = client.post(
+        reverse("admin:accounts_rolegrantrequest_add"),
+        {"user": platform_admin.pk, "role": Role.HELPLINE_OPERATOR},
+    )
+    assert response.status_code == 302
+    entry = RoleGrantRequest.objects.get(user=platform_admin)
+    assert entry.status == RoleGrantRequest.Status.PENDING
+    assert not RoleGrant.objects.filter(user=platform_admin, role=Role.HELPLINE_OPERATOR).exists()
+    client.post(
+        reverse("admin:accounts_rolegrantrequest_changelist"),
+        {"action": "approve", "_selected_action": [entry.pk]},
+    )
+    entry.refresh_from_db()
+    assert entry.status == RoleGrantRequest.Status.PENDING
+    assert not RoleGrant.objects.filter(user=platform_admin, role=Role.HELPLINE_OPERATOR).exists()
+    with pytest.raises(AdminActionRefused):
+        role_grant_approve(entry=entry, actor=platform_admin)
+
+
+def test_the_user_who_would_receive_the_role_cannot_approve_it(platform_admin, second_admin):
+    entry = role_grant_request(user=second_admin, role=Role.CONTENT_ANALYST, actor=platform_admin)
+    with pytest.raises(AdminActionRefused):
+        role_grant_approve(entry=entry, actor=second_admin)
+    assert not second_admin.role_grants.filter(role=Role.CONTENT_ANALYST).exists()
+
+
+def test_a_second_administrator_approves_and_both_steps_are_audited(
+    platform_admin, second_admin, operator, staff_client
+):
+    since = last_seq()
+    staff_client(platform_admin).post(
+        reverse("admin:accounts_rolegrantrequest_add"),
+        {"user": operator.pk, "role": Role.HELPLINE_SUPERVISOR},
+    )
+    entry = RoleGrantRequest.objects.get(user=operator)
+    assert not operator.role_grants.filter(role=Role.HELPLINE_SUPERVISOR).exists()
+    response = staff_client(second_admin).post(
+        reverse("admin:accounts_rolegrantrequest_changelist"),
+        {"action": "approve", "_selected_action": [entry.pk]},
+    )
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert (entry.status, entry.decided_by_id) == ("approved", second_admin.pk)
+    grant = operator.role_grants.get(role=Role.HELPLINE_SUPERVISOR)
+    entries = list(AuditEntry.objects.filter(seq__gt=since).order_by("seq"))
+    assert [(e.action, e.actor_id) for e in entries if e.action != "rolegrantrequest.list"] == [
+        ("rolegrantrequest.create", platform_admin.pk),
+        ("rolegrantrequest.approve", second_admin.pk),
+        ("rolegrant.create", second_admin.pk),
+    ]
+    assert entries[-1].object_id == str(grant.pk)
+
+
+def test_the_administrator_role_itself_needs_a_second_administrator(platform_admin, operator):
+    role_grant_request(user=operator, role=Role.PLATFORM_ADMIN, actor=platform_admin)
+    operator.refresh_from_db()
+    assert not operator.is_staff and not operator.has_role(Role.PLATFORM_ADMIN)
+
+
+def test_a_role_without_access_to_childrens_data_is_granted_at_once(platform_admin, operator):
+    entry = role_grant_request(user=operator, role=Role.STATISTICS_VIEWER, actor=platform_admin)
+    assert entry.status == RoleGrantRequest.Status.APPROVED
+    assert operator.role_grants.filter(role=Role.STATISTICS_VIEWER).exists()
