@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from isigurt.api.auth import StaffSessionAuth
+from isigurt.api.docs import PlatformSwagger
 from isigurt.api.errors import install_error_handlers
 from isigurt.geography.api import router as geography_router
 from isigurt.reports.api import router as reports_router
@@ -13,6 +14,7 @@ api = NinjaAPI(
     description="Reporting and reference data for the I Sigurt platform and its phone app.",
     urls_namespace="api",
     docs_url="/docs",
+    docs=PlatformSwagger(),  # served from the platform, under the CSP
     # Closed by default: an operation is public only where its router says auth=None.
     auth=StaffSessionAuth(),
 )
