@@ -239,7 +239,10 @@ MEMORY_PROBE = """
 import json, resource, sys, threading
 import django
 django.setup()
+from isigurt.lib import images
 from isigurt.lib.images import ImageRejected, RequestPixelBudget, sanitise_image
+
+images.DECODE_WAIT_SECONDS = 300  # measured here: memory, not patience on a loaded machine
 
 paths = json.loads(sys.argv[1])
 pictures = [open(path, "rb").read() for path in paths]

@@ -1,5 +1,7 @@
 """Budget spent before work, and tracking locks that fall on the code under attack."""
 
+import uuid
+
 import pytest
 from django.test import RequestFactory
 
@@ -25,6 +27,13 @@ CODE = "K7QM-4TZP"
 
 def from_address(address: str, path: str = "/reports/track/"):
     return factory.post(path, REMOTE_ADDR=address)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_keys(settings):
+    # Redis keeps counts between runs and the test clock starts in the same window each day:
+    # a new secret key makes every client and code key new.
+    settings.SECRET_KEY = f"rate-limit-tests-{uuid.uuid4()}-" + "x" * 40
 
 
 def test_the_limits_are_named():
