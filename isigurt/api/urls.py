@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from isigurt.api.auth import StaffSessionAuth, install_access_handlers
+from isigurt.api.docs import PlatformSwagger
 from isigurt.api.errors import JsonParser, install_error_handlers
 from isigurt.geography.api import router as geography_router
 from isigurt.reports.api import router as reports_router
@@ -21,6 +22,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     parser=JsonParser(),
+    docs=PlatformSwagger(),  # served from the platform, under the CSP
     # Closed by default: an operation is public only where its router says auth=None.
     auth=StaffSessionAuth(),
 )

@@ -126,3 +126,132 @@ def rate_limit_exhausted(
         return RateDecision(allowed=True)
     retry_after = max(math.ceil((w + 1) * limit.seconds - now) for limit, w in refused)
     return RateDecision(allowed=False, retry_after=max(retry_after, 1))
+
+
+# --- Public reporting: spending budget before work, and tracking locks ----------------------------
+#
+# Web pages and the API spend the same buckets (same scopes, same client key), so a client gets
+# one allowance whichever door it uses. Each helper counts at most once per request for its
+# scope: a view may call it early (before reading any picture) and again later for free.
+
+# Opening a report with its code and secret, and every follow-up by code and secret (API).
+# Generous per address: a school or a mobile operator puts many children behind one.
+TRACK_CLIENT_LIMITS = (Limit(30, 60), Limit(300, 60 * 60))
+# Wrong codes or secrets from one client, across codes (someone trying many codes).
+TRACK_CLIENT_FAILURE_LIMITS = (Limit(10, 60), Limit(50, 60 * 60))
+# Wrong secrets for one code, from anywhere: the code under attack is locked, not the address,
+# and only for the rest of a 15-minute window (the reporter can come back, or call ALO 116).
+TRACK_CODE_FAILURE_LIMITS = (Limit(5, 15 * 60),)
+# Messages, information and pictures posted to a report (web and API).
+FOLLOWUP_LIMITS = (Limit(30, 60), Limit(300, 24 * 60 * 60))
+
+INTAKE_SCOPE = "intake"
+FOLLOWUP_SCOPE = "followup"
+TRACK_SCOPE = "track"
+TRACK_CLIENT_FAILURE_SCOPE = "track-fail-client"
+TRACK_CODE_FAILURE_SCOPE = "track-fail-code"
+_SPENT_ATTRIBUTE = "_isigurt_rate_decisions"
+
+
+def _spend_once(
+    request: HttpRequest, *, scope: str, key: str, limits: Sequence[Limit], fail_open: bool
+) -> RateDecision:
+    """`rate_limit_check`, counted at most once per request and scope (the first answer holds)."""
+    spent: dict[str, RateDecision] = request.__dict__.setdefault(_SPENT_ATTRIBUTE, {})
+    if scope not in spent:
+        spent[scope] = rate_limit_check(scope=scope, key=key, limits=limits, fail_open=fail_open)
+    return spent[scope]
+
+
+def intake_spend(request: HttpRequest) -> RateDecision:
+    """Spend one report of the client's intake allowance (INTAKE_LIMITS, shared web and API).
+
+    Call it first in any request that files a report or may decode a picture, before reading
+    the pictures and whatever the outcome. Fails open (S13): when the store is down the answer
+    is allowed with `store_down`, and the report is flagged.
+    """
+    return _spend_once(
+        request, scope=INTAKE_SCOPE, key=client_key(request), limits=INTAKE_LIMITS, fail_open=True
+    )
+
+
+def followup_spend(request: HttpRequest) -> RateDecision:
+    """Spend one follow-up (message, information or picture) of FOLLOWUP_LIMITS, web and API.
+
+    Call it before reading a posted picture, whatever the outcome. Fails open, as intake does.
+    """
+    return _spend_once(
+        request,
+        scope=FOLLOWUP_SCOPE,
+        key=client_key(request),
+        limits=FOLLOWUP_LIMITS,
+        fail_open=True,
+    )
+
+
+def tracking_code_key(code: str) -> str:
+    """A keyed hash of a tracking code as people type it (case, spaces and dashes ignored)."""
+    normalised = "".join(code.split()).replace("-", "").upper()[:64]
+    return salted_hmac("isigurt.lib.ratelimit.code", normalised, algorithm="sha256").hexdigest()
+
+
+def _exhausted(scope: str, key: str, limits: Sequence[Limit]) -> int:
+    """Seconds until `key` may try again in `scope` (0 if it may now), counting nothing.
+
+    Raises whatever the store raises.
+    """
+    now = _clock()
+    windows = [(limit, int(now // limit.seconds)) for limit in limits]
+    keys = [_cache_key(scope, key, limit, window) for limit, window in windows]
+    counts = cache.get_many(keys)
+    waits = [
+        math.ceil((window + 1) * limit.seconds - now)
+        for (limit, window), cache_key in zip(windows, keys, strict=True)
+        if int(counts.get(cache_key, 0)) >= limit.count
+    ]
+    return max([max(wait, 1) for wait in waits], default=0)
+
+
+def track_attempt(request: HttpRequest, *, code: str) -> RateDecision:
+    """Before a tracking code and secret are checked (web form, every API call with a secret).
+
+    Refused while the code is locked by wrong secrets (TRACK_CODE_FAILURE_LIMITS, from any
+    address), while this client is locked by its own failures (TRACK_CLIENT_FAILURE_LIMITS), or
+    when it has used TRACK_CLIENT_LIMITS. Fails closed, as opening a report always has: a store
+    outage answers `allowed=False, store_down=True` (say 503 and "try again", not 429).
+    Call `track_failure` when the code or secret turns out wrong.
+    """
+    if not settings.RATE_LIMIT_ENABLED:
+        return RateDecision(allowed=True)
+    client = client_key(request)
+    try:
+        wait = max(
+            _exhausted(
+                TRACK_CODE_FAILURE_SCOPE, tracking_code_key(code), TRACK_CODE_FAILURE_LIMITS
+            ),
+            _exhausted(TRACK_CLIENT_FAILURE_SCOPE, client, TRACK_CLIENT_FAILURE_LIMITS),
+        )
+    except Exception as exc:  # any store failure: tracking stays closed
+        logger.warning("rate limit store unavailable scope=track error=%s", type(exc).__name__)
+        return RateDecision(allowed=False, store_down=True)
+    if wait:
+        return RateDecision(allowed=False, retry_after=wait)
+    return _spend_once(
+        request, scope=TRACK_SCOPE, key=client, limits=TRACK_CLIENT_LIMITS, fail_open=False
+    )
+
+
+def track_failure(request: HttpRequest, *, code: str) -> None:
+    """A wrong code or secret: one failure for the code and one for the client (both locks)."""
+    rate_limit_check(
+        scope=TRACK_CODE_FAILURE_SCOPE,
+        key=tracking_code_key(code),
+        limits=TRACK_CODE_FAILURE_LIMITS,
+        fail_open=False,
+    )
+    rate_limit_check(
+        scope=TRACK_CLIENT_FAILURE_SCOPE,
+        key=client_key(request),
+        limits=TRACK_CLIENT_FAILURE_LIMITS,
+        fail_open=False,
+    )

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
+    "ninja",  # its Swagger UI files, for /api/v1/docs
     "isigurt.lib",
     "isigurt.accounts",
     "isigurt.geography",
