@@ -7,6 +7,7 @@ reporter reads differs.
 import io
 import re
 import time
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -246,9 +247,7 @@ def test_a_pin_opens_my_reports_and_only_its_salted_hash_is_stored(context, live
     page.fill("#pin-new", "97531")
     page.fill("#pin-again", "97531")
     page.click("#pin-form button[type=submit]")
-    page.wait_for_function(
-        "() => document.querySelector('#pin-status').textContent !== ''"
-    )
+    page.wait_for_function("() => document.querySelector('#pin-status').textContent !== ''")
     page.click("#close-mine")
     page.fill("#unlock-pin", "2468")
     page.click("#unlock-form button[type=submit]")
@@ -332,20 +331,23 @@ def test_the_app_reads_the_answer_and_sends_a_message_and_a_picture_offline_firs
     page = context.new_page()
     page.goto(live_server.url + app_path(language))
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
-    code, _ = send_report(page)
+    send_report(page)
     report = Report.objects.get()
     report_message_post(report=report, body="Placeholder answer from the helpline.", actor=operator)
 
     page.click(".receipt .open-thread")
     page.wait_for_selector("#conversation-thread .from-helpline")
-    assert "Placeholder answer from the helpline." in page.locator("#conversation-thread").inner_text()
+    assert (
+        "Placeholder answer from the helpline." in page.locator("#conversation-thread").inner_text()
+    )
     assert page.locator("#conversation-status").inner_text() != ""
 
     context.set_offline(True)
     page.fill("#message-text", "Placeholder reply written offline.")
     page.click("#message-form button[type=submit]")
     page.set_input_files(
-        "#picture-file", files=[{"name": "shot.png", "mimeType": "image/png", "buffer": png_bytes()}]
+        "#picture-file",
+        files=[{"name": "shot.png", "mimeType": "image/png", "buffer": png_bytes()}],
     )
     page.click("#picture-form button[type=submit]")
     page.wait_for_function(f"{store('outbox')}.then(items => items.length === 2)")
@@ -451,5 +453,64 @@ def test_without_the_clipboard_api_the_copy_button_selects_the_secret(
     page.click(".receipt .tracking-secret + .copy")
     assert page.evaluate("String(window.getSelection())") == secret
     assert page.locator("#copy-status").inner_text() == said(
-        language, "Selected. Use your phone’s Copy to copy it."
+        language, "Selected. Press and hold it, then choose Copy."
     )
+
+
+# --- 4. accessibility of the new screens ---------------------------------------------------
+
+
+@LANGUAGES
+def test_the_new_app_screens_have_no_serious_violation(
+    new_context, live_server, operator, language
+):
+    from isigurt.reports.tests.test_accessibility import assert_accessible
+
+    # axe is injected as a script: the policy is bypassed for this context only.
+    page = new_context(bypass_csp=True, service_workers="block").new_page()
+    page.goto(live_server.url + app_path(language))
+    send_report(page)
+    assert_accessible(page, "my reports, a receipt with copy buttons and the choice to keep")
+    page.click(".receipt .tracking-secret + .copy")
+    page.click("#pin-settings summary")
+    page.fill("#pin-new", "12")
+    page.click("#pin-form button[type=submit]")
+    assert_accessible(page, "PIN settings with a message")
+
+    report_message_post(
+        report=Report.objects.get(), body="Placeholder answer from the helpline.", actor=operator
+    )
+    page.click(".receipt .open-thread")
+    page.wait_for_selector("#conversation-thread .from-helpline")
+    page.route("**/api/v1/reports/*/messages", lambda route: route.abort("internetdisconnected"))
+    page.fill("#message-text", "Placeholder waiting to send.")
+    page.click("#message-form button[type=submit]")
+    page.wait_for_selector(".outbox-item")
+    assert_accessible(page, "the conversation with a message waiting to send")
+
+    page.click("#conversation-back")
+    page.fill("#pin-new", "2468")
+    page.fill("#pin-again", "2468")
+    page.click("#pin-form button[type=submit]")
+    page.wait_for_selector("#pin-remove:not([hidden])")
+    page.click("#close-mine")
+    page.fill("#unlock-pin", "1111")
+    page.click("#unlock-form button[type=submit]")
+    page.wait_for_function(SAID_SOMETHING)
+    page.click("#forgot-pin")
+    assert_accessible(page, "locked, a wrong PIN, and the forgotten-PIN question")
+
+
+def test_the_app_with_its_css_and_js_weighs_under_100_kb(client):
+    from django.contrib.staticfiles import finders
+
+    for path in ("/app/", "/app/en/"):
+        html = client.get(path).content.decode()
+        total = len(html.encode())
+        for marker in ('href="/static/', 'src="/static/'):
+            for chunk in html.split(marker)[1:]:
+                found = finders.find(chunk.split('"', 1)[0].split("?", 1)[0])
+                if found:
+                    total += Path(found).stat().st_size
+        print(path, total)
+        assert total < 100 * 1024, (path, total)

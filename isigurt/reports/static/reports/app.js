@@ -452,7 +452,7 @@
   }
   function pinValid(pin) { return /^[0-9]{4,8}$/.test(pin); }
   function pinWait(record) { return Math.max(0, (((record && record.until) || 0) - Date.now()) / 1000); }
-  function sayWait(seconds) { return texts.pinWait.replace("%(seconds)s", String(Math.ceil(seconds))); }
+  function sayWait(seconds) { return texts.pinWait.replace("{seconds}", String(Math.ceil(seconds))); }
 
   function tryUnlock(pin) {
     var status = $("#unlock-status");
