@@ -1,6 +1,9 @@
-"""The append-only, hash-chained audit log (S12). See docs/decisions/0004-audit-log.md.
+"""The append-only audit log (S12), sealed in batches into a signed hash chain.
 
-Entries hold identifiers and field names, never values or personal data about the subject.
+See docs/decisions/0004-audit-log.md and 0007-audit-sealing.md. Entries hold identifiers and
+field names, never values or personal data about the subject. An entry is inserted with no
+sequence number; the sealer later gives it ``seq``, ``prev_hash`` and ``entry_hash`` (the only
+change the database allows on a row) and signs a checkpoint over the chain.
 """
 
 from __future__ import annotations
@@ -8,39 +11,59 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from isigurt.audit import signing
 
 GENESIS_HASH = "0" * 64
 
+_M = TypeVar("_M", bound=models.Model)
+
 
 class AuditLogIsAppendOnly(Exception):
-    """Raised on any attempt to change or remove an audit entry."""
+    """Raised on any attempt to change or remove an audit entry or checkpoint."""
 
 
-class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+class AppendOnlyQuerySet(models.QuerySet[_M]):
     def update(self, **kwargs: Any) -> int:
-        raise AuditLogIsAppendOnly("Audit entries cannot be changed.")
+        raise AuditLogIsAppendOnly("The audit log cannot be changed.")
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        raise AuditLogIsAppendOnly("Audit entries cannot be deleted.")
+        raise AuditLogIsAppendOnly("The audit log cannot be deleted.")
 
     def bulk_update(self, *args: Any, **kwargs: Any) -> int:
-        raise AuditLogIsAppendOnly("Audit entries cannot be changed.")
+        raise AuditLogIsAppendOnly("The audit log cannot be changed.")
 
     def bulk_create(self, *args: Any, **kwargs: Any) -> Any:
-        raise AuditLogIsAppendOnly("Audit entries are written one at a time by audit_record().")
+        raise AuditLogIsAppendOnly("Audit rows are written one at a time by their services.")
 
     def update_or_create(self, *args: Any, **kwargs: Any) -> Any:
-        raise AuditLogIsAppendOnly("Audit entries cannot be changed.")
+        raise AuditLogIsAppendOnly("The audit log cannot be changed.")
 
 
-class AuditEntry(models.Model):
-    """One action by one actor on (at most) one object, linked to the entry before it."""
+class AppendOnlyModel(models.Model):
+    class Meta:
+        abstract = True
 
-    seq = models.BigIntegerField(_("sequence"), unique=True, editable=False)
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditLogIsAppendOnly("The audit log cannot be changed.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditLogIsAppendOnly("The audit log cannot be deleted.")
+
+
+class AuditEntry(AppendOnlyModel):
+    """One action by one actor on (at most) one object; once sealed, linked to the one before."""
+
+    # Set by the sealer alone (services.audit_seal): NULL until then.
+    seq = models.BigIntegerField(_("sequence"), null=True, unique=True, editable=False)
     created_at = models.DateTimeField(_("time"), editable=False)
     # A plain number, not a foreign key: removing a user never touches the log.
     actor_id = models.BigIntegerField(_("actor id"), null=True, editable=False)
@@ -51,34 +74,37 @@ class AuditEntry(models.Model):
     object_id = models.CharField(_("object id"), max_length=64, blank=True, editable=False)
     fields = models.JSONField(_("fields"), default=list, blank=True, editable=False)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True, editable=False)
-    prev_hash = models.CharField(_("previous hash"), max_length=64, editable=False)
-    entry_hash = models.CharField(_("hash"), max_length=64, unique=True, editable=False)
+    # NULL, not "", until sealed: many unsealed entries must fit the unique index.
+    prev_hash = models.CharField(_("previous hash"), max_length=64, null=True, editable=False)  # noqa: DJ001
+    entry_hash = models.CharField(_("hash"), max_length=64, null=True, unique=True, editable=False)  # noqa: DJ001
 
-    objects: ClassVar[AuditEntryQuerySet] = AuditEntryQuerySet.as_manager()  # type: ignore[assignment]
+    objects: ClassVar[AppendOnlyQuerySet[AuditEntry]] = AppendOnlyQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         # The refusing manager is also the base manager, so Django-internal and private paths
         # (``_base_manager.filter(...).update()``/``.delete()``) are refused as well.
         base_manager_name = "objects"
-        ordering = ["-seq"]
+        ordering = ["-id"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            # The sealer's queue: small, since entries stay unsealed for seconds.
+            models.Index(fields=["id"], condition=Q(seq__isnull=True), name="audit_unsealed_idx"),
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action}"
+        return f"#{self.seq} {self.action}" if self.seq else f"(unsealed {self.pk}) {self.action}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AuditLogIsAppendOnly("Audit entries cannot be changed.")
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AuditLogIsAppendOnly("Audit entries cannot be deleted.")
+    @property
+    def is_sealed(self) -> bool:
+        return self.seq is not None
 
     def canonical(self) -> bytes:
-        """The bytes the hash covers: every field but the hash itself, in a fixed form."""
+        """The bytes the hash covers: every column but the id and the hash, in a fixed form.
+
+        The same form as before sealing was introduced, so chains written then still verify.
+        """
         created = self.created_at.astimezone(UTC).isoformat(timespec="microseconds")
         data = {
             "seq": self.seq,
@@ -99,8 +125,35 @@ class AuditEntry(models.Model):
         return hashlib.sha256(self.canonical()).hexdigest()
 
 
+class AuditCheckpoint(AppendOnlyModel):
+    """A signed statement by the sealer: "the chain's entry ``seq`` has hash ``head_hash``".
+
+    One per sealed batch, like a Certificate Transparency log's signed tree head (RFC 9162).
+    """
+
+    seq = models.BigIntegerField(_("tree size"), unique=True, editable=False)
+    head_hash = models.CharField(_("head hash"), max_length=64, editable=False)
+    created_at = models.DateTimeField(_("time"), editable=False)
+    key_id = models.CharField(_("key id"), max_length=16, editable=False)
+    signature = models.CharField(_("signature"), max_length=100, editable=False)
+
+    objects: ClassVar[AppendOnlyQuerySet[AuditCheckpoint]] = AppendOnlyQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        base_manager_name = "objects"
+        ordering = ["-seq"]
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.seq}"
+
+    def body(self) -> bytes:
+        return signing.checkpoint_body(seq=self.seq, head_hash=self.head_hash, at=self.created_at)
+
+
 class AuditChainHead(models.Model):
-    """A single row: the newest entry's number and hash. Locked while an entry is appended."""
+    """A single row: the newest sealed entry's number and hash. Only the sealer locks it."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
     seq = models.BigIntegerField(default=0)

@@ -9,22 +9,42 @@
 
 If the entry cannot be written the call raises, the caller's transaction rolls back and the
 data is not returned (S12). Entries carry identifiers and field names, never values.
+
+Writing an entry is a plain insert; ``audit_seal`` (the sealer) later chains entries in batches
+and signs a checkpoint. See docs/decisions/0007-audit-sealing.md.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import models, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
-from isigurt.audit.models import AuditChainHead, AuditEntry
+from isigurt.audit import signing
+from isigurt.audit.models import GENESIS_HASH, AuditChainHead, AuditCheckpoint, AuditEntry
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+logger = logging.getLogger(__name__)
+
+# Entries per signed checkpoint at most, and per UPDATE statement.
+SEAL_BATCH = 5000
+SEAL_STATEMENT_ROWS = 500
+
+
+class AuditSealingFailed(Exception):
+    """The sealer found the log in a state it must not extend."""
+
 
 _ACTION_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 _FIELD_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]{0,63}$")
@@ -65,7 +85,7 @@ def audit_record(
     fields: Iterable[str] = (),
     request: HttpRequest | None = None,
 ) -> AuditEntry:
-    """Append one entry to the chain, inside the caller's transaction.
+    """Append one entry to the log, inside the caller's transaction.
 
     ``actor`` is a user (or None / anonymous for the public); ``action`` a dotted verb such as
     ``report.read`` or ``login.failure``; ``target`` the object acted on (or give
@@ -82,30 +102,21 @@ def audit_record(
     names = _check_fields(fields)
     actor_id, actor_label, organisation_id = _actor_parts(actor)
     ip = _client_ip(request)
-    # No savepoint: an audit failure must fail the caller's whole transaction anyway, and the
-    # two extra round trips would sit inside the chain lock that every audited action waits on.
-    with transaction.atomic(savepoint=False):
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-        now = timezone.now()
-        entry = AuditEntry(
-            seq=head.seq + 1,
-            created_at=now,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            organisation_id=organisation_id,
-            action=action,
-            object_type=object_type or "",
-            object_id="" if object_id is None else str(object_id),
-            fields=names,
-            ip=ip,
-            prev_hash=head.entry_hash,
-        )
-        entry.entry_hash = entry.compute_hash()
-        entry.save()
-        head.seq = entry.seq
-        head.entry_hash = entry.entry_hash
-        head.updated_at = now
-        head.save(update_fields=["seq", "entry_hash", "updated_at"])
+    # A plain insert with an automatic id: no lock shared with any other request. The sealer
+    # gives the entry its place in the chain after the commit (see audit_seal).
+    entry = AuditEntry(
+        created_at=timezone.now(),
+        actor_id=actor_id,
+        actor_label=actor_label,
+        organisation_id=organisation_id,
+        action=action,
+        object_type=object_type or "",
+        object_id="" if object_id is None else str(object_id),
+        fields=names,
+        ip=ip,
+    )
+    entry.save()
+    _seal_after_commit()
     return entry
 
 
@@ -126,13 +137,110 @@ def audit_read(
     )
 
 
+def _seal_after_commit() -> None:
+    """Once per transaction: seal what it wrote as soon as it commits (when there is no broker).
+
+    With a broker the request never waits on the sealer nor on the broker (R3): the outbox
+    relay notices committed unsealed entries and hands one seal task to Celery (see handlers.py),
+    and Celery beat runs the same task as a safety net.
+    """
+    if settings.CELERY_BROKER_URL:
+        return
+    connection = transaction.get_connection()
+    if any(func is _seal_inline for _sids, func, _robust in connection.run_on_commit):
+        return  # already asked for by an earlier entry of this transaction
+    transaction.on_commit(_seal_inline, robust=True)
+
+
+def _seal_inline() -> None:
+    try:
+        audit_seal()
+    except Exception as exc:  # the action has committed; the safety net seals it later
+        logger.error("audit sealing after commit failed error=%s", type(exc).__name__)
+
+
+@dataclass(frozen=True)
+class SealResult:
+    sealed: int  # entries given their place in the chain by this run
+    seq: int  # the chain's length afterwards
+    checkpoints: int  # signed checkpoints written by this run
+
+
+def _write_seals(rows: list[tuple[int, int, str, str]]) -> None:
+    """Give each (id, seq, prev_hash, entry_hash) its place: the only UPDATE the triggers allow."""
+    values = ", ".join(["(CAST(%s AS BIGINT), CAST(%s AS BIGINT), %s, %s)"] * len(rows))
+    params = [value for row in rows for value in row]
+    table = AuditEntry._meta.db_table
+    sql = (
+        f"UPDATE {table} SET seq = v.column2, prev_hash = v.column3, entry_hash = v.column4 "  # noqa: S608 — table name from the model, values bound
+        f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1 AND {table}.seq IS NULL"
+    )
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.rowcount != len(rows):
+            # Someone else set a seq on one of these rows: refuse to extend a chain we cannot trust.
+            raise AuditSealingFailed("An entry to seal was changed under the sealer.")
+
+
+def _seal_batch(limit: int) -> tuple[int, int]:
+    """One transaction: lock the head, chain up to ``limit`` entries, sign a checkpoint."""
+    with transaction.atomic():
+        head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+        pending = list(AuditEntry.objects.filter(seq__isnull=True).order_by("id")[:limit])
+        if not pending:
+            return 0, head.seq
+        seq, prev_hash = head.seq, head.entry_hash
+        for start in range(0, len(pending), SEAL_STATEMENT_ROWS):
+            rows = []
+            for entry in pending[start : start + SEAL_STATEMENT_ROWS]:
+                seq += 1
+                entry.seq, entry.prev_hash = seq, prev_hash
+                prev_hash = entry.entry_hash = entry.compute_hash()
+                rows.append((entry.pk, seq, entry.prev_hash, prev_hash))
+            _write_seals(rows)
+        now = timezone.now()
+        key = signing.signing_key()
+        AuditCheckpoint(
+            seq=seq,
+            head_hash=prev_hash,
+            created_at=now,
+            key_id=signing.key_id(key.public_key()),
+            signature=signing.sign(signing.checkpoint_body(seq=seq, head_hash=prev_hash, at=now)),
+        ).save()
+        head.seq, head.entry_hash, head.updated_at = seq, prev_hash, now
+        head.save(update_fields=["seq", "entry_hash", "updated_at"])
+        return len(pending), seq
+
+
+def audit_seal(*, batch: int = SEAL_BATCH, max_batches: int = 100) -> SealResult:
+    """Give every committed unsealed entry its place in the chain, in order of arrival.
+
+    The sealer is the only writer of the chain: it alone locks the head row, so sealers queue
+    behind each other and never behind (or in front of) the actions being audited. Each batch
+    commits with one signed checkpoint (tree size, head hash, time).
+    """
+    sealed = checkpoints = 0
+    seq = 0
+    for _ in range(max_batches):
+        count, seq = _seal_batch(batch)
+        if count == 0:
+            break
+        sealed += count
+        checkpoints += 1
+        if count < batch:
+            break
+    return SealResult(sealed=sealed, seq=seq, checkpoints=checkpoints)
+
+
 def audit_head_export(*, path: Path) -> dict[str, Any]:
-    """Append the chain head as one JSON line to ``path`` (a file outside the database)."""
-    head = AuditChainHead.objects.filter(pk=1).first()
-    line = {
-        "seq": head.seq if head else 0,
-        "hash": head.entry_hash if head else AuditChainHead().entry_hash,
-        "at": head.updated_at.isoformat() if head and head.updated_at else None,
+    """Append the latest signed checkpoint as one JSON line to ``path`` (outside the database)."""
+    checkpoint = AuditCheckpoint.objects.order_by("-seq").first()
+    line: dict[str, Any] = {
+        "seq": checkpoint.seq if checkpoint else 0,
+        "hash": checkpoint.head_hash if checkpoint else GENESIS_HASH,
+        "at": checkpoint.created_at.isoformat() if checkpoint else None,
+        "key_id": checkpoint.key_id if checkpoint else None,
+        "signature": checkpoint.signature if checkpoint else None,
         "exported_at": timezone.now().isoformat(),
     }
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ happen exactly once; anything outside the database (e-mail, HTTP) belongs in
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -21,6 +22,31 @@ from django.utils.module_loading import autodiscover_modules
 Handler = Callable[[dict[str, Any]], None]
 
 _handlers: dict[str, Handler] = {}
+
+
+@dataclass(frozen=True)
+class RelayTask:
+    """Work the relay starts whenever ``due()`` says so, beside the outbox's own messages.
+
+    For work whose trigger is already a committed row of its own (so no outbox row is needed):
+    the relay publishes the Celery task ``task_name`` (no arguments) in each cycle where
+    ``due()`` is true, or calls ``run_inline()`` when no broker is configured.
+    """
+
+    task_name: str
+    due: Callable[[], bool]
+    run_inline: Callable[[], object]
+
+
+_relay_tasks: dict[str, RelayTask] = {}
+
+
+def relay_task(task: RelayTask) -> None:
+    _relay_tasks[task.task_name] = task
+
+
+def relay_tasks() -> list[RelayTask]:
+    return list(_relay_tasks.values())
 
 
 def outbox_handler(topic: str) -> Callable[[Handler], Handler]:

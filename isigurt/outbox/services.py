@@ -8,7 +8,7 @@ process right after the commit; with a broker, a separate relay process
 import logging
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .models import OutboxMessage
-from .registry import handler_for
+from .registry import handler_for, relay_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ class RelayResult:
     handled: int = 0  # run inline (no broker configured)
     failed: int = 0  # handler failed or topic unknown; the row stays pending
     broker_down: bool = False  # publishing failed; the rows stay pending
+    started: int = 0  # relay tasks (registry.RelayTask) published or run this cycle
 
     @property
     def total(self) -> int:
@@ -208,12 +209,45 @@ def _relay_to_broker(limit: int, broker_url: str) -> RelayResult:
     return RelayResult(dispatched=dispatched)
 
 
+def _start_relay_tasks(broker_url: str) -> tuple[int, bool]:
+    """Start each due relay task once; returns (started, broker_down)."""
+    due = [task for task in relay_tasks() if task.due()]
+    if not due:
+        return 0, False
+    if not broker_url:
+        for task in due:
+            try:
+                task.run_inline()
+            except Exception as exc:  # logged; the next cycle tries again
+                name = type(exc).__name__
+                logger.error("relay task failed task=%s error=%s", task.task_name, name)
+        return len(due), False
+    from isigurt.celery import app
+
+    queue = getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery")
+    try:
+        with app.connection_for_write(broker_url, connect_timeout=BROKER_CONNECT_TIMEOUT) as conn:
+            conn.ensure_connection(
+                max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_CONNECT_TIMEOUT
+            )
+            for task in due:
+                app.send_task(
+                    task.task_name, connection=conn, queue=queue, retry=False, ignore_result=True
+                )
+    except Exception as exc:  # the broker is down: the next cycle asks again
+        logger.warning("outbox relay could not start relay tasks (%s)", type(exc).__name__)
+        return 0, True
+    return len(due), False
+
+
 def outbox_relay_pending(*, limit: int = 100) -> RelayResult:
     """Relay due messages once: publish them to Celery, or run them here without a broker."""
     broker_url = settings.CELERY_BROKER_URL
-    if not broker_url:
-        return _relay_inline(limit)
-    return _relay_to_broker(limit, broker_url)
+    result = _relay_inline(limit) if not broker_url else _relay_to_broker(limit, broker_url)
+    started, down = _start_relay_tasks(broker_url)
+    if not started and not down:
+        return result
+    return replace(result, started=started, broker_down=result.broker_down or down)
 
 
 HANDLED_RETENTION = timedelta(days=7)

@@ -156,6 +156,12 @@ EVIDENCE_ROOT = Path(env_str("ISIGURT_EVIDENCE_ROOT", str(VAR_DIR / "evidence"))
 # Field encryption (isigurt.lib.crypto): "id:base64key,id:base64key", newest first.
 FIELD_ENCRYPTION_KEYS = env_str("FIELD_ENCRYPTION_KEYS", "")
 
+# Audit log (isigurt.audit): the Ed25519 key that signs its checkpoints, the 32-byte seed in
+# base64 (`manage.py audit_signing_key --generate`); empty derives one from SECRET_KEY (dev only).
+AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY", "")
+# An entry older than this and still unsealed makes verify_audit_log fail: is the sealer running?
+AUDIT_MAX_UNSEALED_SECONDS = env_int("AUDIT_MAX_UNSEALED_SECONDS", 60)
+
 # Cache: Redis when configured (shared by rate limits across workers), else the database.
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
@@ -184,6 +190,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = False
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0}
+# Run by `celery -A isigurt beat`. The outbox relay asks for sealing as soon as audited work
+# commits; this is the safety net that keeps every entry sealed within seconds regardless.
+CELERY_BEAT_SCHEDULE = {
+    "audit-seal": {"task": "isigurt.audit.tasks.seal_audit_log", "schedule": 10.0},
+}
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@isigurt.al")

@@ -1,5 +1,8 @@
 """Production: refuses to start with development secrets or demo logins."""
 
+import base64
+import binascii
+
 from django.core.exceptions import ImproperlyConfigured
 
 from isigurt.lib.env import env_bool
@@ -7,6 +10,7 @@ from isigurt.lib.env import env_bool
 from .base import *  # noqa: F403
 from .base import (
     ALLOWED_HOSTS,
+    AUDIT_SIGNING_KEY,
     FIELD_ENCRYPTION_KEYS,
     INSECURE_DEV_SECRET,
     REDIS_URL,
@@ -17,6 +21,13 @@ if SECRET_KEY == INSECURE_DEV_SECRET or len(SECRET_KEY) < 50 or len(set(SECRET_K
     raise ImproperlyConfigured("SECRET_KEY must be set to a long random value in production.")
 if not FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set in production.")
+try:
+    _audit_seed = base64.b64decode(AUDIT_SIGNING_KEY.encode("ascii"), validate=True)
+except (binascii.Error, ValueError, UnicodeEncodeError):
+    _audit_seed = b""
+if len(_audit_seed) != 32:
+    # The key that signs the audit log's checkpoints: a derived one would be public knowledge.
+    raise ImproperlyConfigured("AUDIT_SIGNING_KEY must be set in production (32 bytes, base64).")
 if not REDIS_URL:
     # Rate limits and the login minute must be shared by every worker process.
     raise ImproperlyConfigured("REDIS_URL must be set in production (shared rate-limit store).")

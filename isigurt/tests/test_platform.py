@@ -19,6 +19,7 @@ PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "isigurt.settings.production",
     "SECRET_KEY": "kR3v9-QzL1x_T8mW2yN6pB4cH7jD0sF5gA9eU3iO1rK8tZ2wX6vM4nQ7bC0lP5dY",
     "FIELD_ENCRYPTION_KEYS": "p1:" + "A" * 43 + "=",
+    "AUDIT_SIGNING_KEY": "B" * 43 + "=",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "ALLOWED_HOSTS": "isigurt.al",
 }
@@ -128,6 +129,9 @@ def test_production_settings_pass_the_deploy_check(tmp_path: Path) -> None:
         ({"SECRET_KEY": ""}, "SECRET_KEY"),
         ({"SECRET_KEY": "dev-only-not-secret-isigurt-0000000000000000000000000000"}, "SECRET_KEY"),
         ({"FIELD_ENCRYPTION_KEYS": ""}, "FIELD_ENCRYPTION_KEYS"),
+        ({"AUDIT_SIGNING_KEY": ""}, "AUDIT_SIGNING_KEY"),
+        ({"AUDIT_SIGNING_KEY": "not-base64!"}, "AUDIT_SIGNING_KEY"),
+        ({"AUDIT_SIGNING_KEY": "QUJD"}, "AUDIT_SIGNING_KEY"),
         ({"REDIS_URL": ""}, "REDIS_URL"),
         ({"ISIGURT_DEMO_MODE": "true"}, "Demo mode"),
     ],

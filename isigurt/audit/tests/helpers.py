@@ -2,35 +2,45 @@
 
 from django.db import connection
 
-TRIGGER = "audit_auditentry_append_only"
+TRIGGERS = {
+    "audit_auditentry": "audit_auditentry_append_only",
+    "audit_auditcheckpoint": "audit_auditcheckpoint_append_only",
+}
 
 
-def tamper(sql: str, params: list | None = None) -> None:
-    """Run raw SQL on the audit table, past the append-only trigger (rolled back with the test).
+def tamper(sql: str, params: list | None = None, *, table: str = "audit_auditentry") -> None:
+    """Run raw SQL on an audit table, past its append-only trigger (rolled back with the test).
 
     PostgreSQL disables and re-enables the trigger; SQLite, which cannot disable one, drops it and
     creates it again (DDL is transactional there too).
     """
+    trigger = TRIGGERS[table]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE audit_auditentry DISABLE TRIGGER {TRIGGER}")
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
         elif connection.vendor == "sqlite":
             cursor.execute(
-                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [TRIGGER]
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [trigger]
             )
             (create,) = cursor.fetchone()
-            cursor.execute(f"DROP TRIGGER {TRIGGER}")
+            cursor.execute(f"DROP TRIGGER {trigger}")
         cursor.execute(sql, params or [])
         if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE audit_auditentry ENABLE TRIGGER {TRIGGER}")
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
         elif connection.vendor == "sqlite":
             cursor.execute(create)
 
 
-def make_entries(n: int, *, actor=None) -> list:
-    from isigurt.audit.services import audit_record
+def make_entries(n: int, *, actor=None, seal: bool = True) -> list:
+    """``n`` entries, sealed in one batch unless ``seal`` is false (then as written: unsealed)."""
+    from isigurt.audit.models import AuditEntry
+    from isigurt.audit.services import audit_record, audit_seal
 
-    return [
+    written = [
         audit_record(actor=actor, action="case.update", object_type="cases.case", object_id=i)
         for i in range(1, n + 1)
     ]
+    if not seal:
+        return written
+    audit_seal()
+    return list(AuditEntry.objects.filter(pk__in=[e.pk for e in written]).order_by("seq"))

@@ -4,7 +4,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
-from isigurt.audit.models import AuditEntry, AuditLogIsAppendOnly
+from isigurt.audit.models import AuditCheckpoint, AuditEntry, AuditLogIsAppendOnly
 from isigurt.audit.selectors import verify_audit_chain
 from isigurt.audit.tests.helpers import make_entries
 
@@ -15,7 +15,8 @@ def entries(db):
 
 
 def _unchanged(entries):
-    stored = list(AuditEntry.objects.order_by("seq").values_list("seq", "action", "entry_hash"))
+    sealed = AuditEntry.objects.filter(seq__isnull=False).order_by("seq")
+    stored = list(sealed.values_list("seq", "action", "entry_hash"))
     assert stored == [(e.seq, e.action, e.entry_hash) for e in entries]
     assert verify_audit_chain().ok
 
@@ -86,15 +87,70 @@ def test_an_entry_saved_again_as_new_collides_instead_of_overwriting(entries):
     _unchanged(entries)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+SEAL_SQL = (
+    "UPDATE audit_auditentry SET seq = 6, prev_hash = %(prev)s, entry_hash = %(hash)s"
+    " WHERE id = %(id)s"
+)
+
+# Every change but the sealer's, on a sealed entry (seq 2) or an unsealed one (id given).
+REFUSED_UPDATES = {
+    "content_of_a_sealed_entry": "UPDATE audit_auditentry SET action = 'case.delete' WHERE seq = 2",
+    "hash_of_a_sealed_entry": "UPDATE audit_auditentry SET entry_hash = 'f' WHERE seq = 2",
+    "reseal_a_sealed_entry": "UPDATE audit_auditentry SET seq = 9 WHERE seq = 2",
+    "unseal_a_sealed_entry": (
+        "UPDATE audit_auditentry SET seq = NULL, prev_hash = NULL, entry_hash = NULL WHERE seq = 2"
+    ),
+    "content_of_an_unsealed_entry": (
+        "UPDATE audit_auditentry SET object_id = 'other' WHERE id = %(id)s"
+    ),
+    "seal_and_change_content": (
+        "UPDATE audit_auditentry SET seq = 6, prev_hash = %(prev)s, entry_hash = %(hash)s,"
+        " action = 'case.delete' WHERE id = %(id)s"
+    ),
+    "seal_without_a_hash": "UPDATE audit_auditentry SET seq = 6 WHERE id = %(id)s",
+}
+
+
+@pytest.fixture
+def unsealed(entries):
+    [entry] = make_entries(1, seal=False)
+    return {"id": entry.pk, "prev": entries[-1].entry_hash, "hash": "a" * 64}
+
+
+@pytest.mark.parametrize("sql", REFUSED_UPDATES.values(), ids=REFUSED_UPDATES.keys())
+def test_a_trigger_refuses_every_raw_update_but_the_sealers(entries, unsealed, sql):
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql % {k: repr(v) for k, v in unsealed.items()})
+    _unchanged(entries)
+    assert AuditEntry.objects.get(pk=unsealed["id"]).seq is None
+
+
+def test_the_trigger_lets_the_sealer_seal_an_unsealed_entry_once(entries, unsealed):
+    with connection.cursor() as cursor:
+        cursor.execute(SEAL_SQL, unsealed)
+    assert AuditEntry.objects.get(pk=unsealed["id"]).seq == 6
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(SEAL_SQL, unsealed)  # sealed now: no second time
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the DELETE trigger is PostgreSQL's")
 @pytest.mark.parametrize(
     "sql",
     [
-        "UPDATE audit_auditentry SET action = 'case.delete' WHERE seq = 2",
         "DELETE FROM audit_auditentry WHERE seq = 2",
+        "DELETE FROM audit_auditentry WHERE seq IS NULL",
+        "DELETE FROM audit_auditcheckpoint",
     ],
 )
-def test_on_postgresql_a_trigger_refuses_raw_sql_changes(entries, sql):
+def test_on_postgresql_a_trigger_refuses_raw_deletes(entries, unsealed, sql):
     with (
         pytest.raises(DatabaseError, match="append-only"),
         transaction.atomic(),
@@ -104,14 +160,30 @@ def test_on_postgresql_a_trigger_refuses_raw_sql_changes(entries, sql):
     _unchanged(entries)
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite trigger")
-def test_on_sqlite_a_trigger_refuses_raw_sql_updates(entries):
+def test_a_trigger_refuses_to_change_a_checkpoint(entries):
     with (
         pytest.raises(DatabaseError, match="append-only"),
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
-        cursor.execute("UPDATE audit_auditentry SET action = 'case.delete' WHERE seq = 2")
+        cursor.execute("UPDATE audit_auditcheckpoint SET seq = 2")
+    _unchanged(entries)
+
+
+@pytest.mark.parametrize(
+    "attempt",
+    [
+        lambda: AuditCheckpoint.objects.update(seq=2),
+        lambda: AuditCheckpoint.objects.all().delete(),
+        lambda: AuditCheckpoint.objects.get().delete(),
+        lambda: AuditCheckpoint._base_manager.filter(seq=3).update(seq=2),
+        lambda: AuditCheckpoint.objects.get().save(),
+    ],
+    ids=["update", "delete", "delete_one", "base_manager_update", "save"],
+)
+def test_checkpoints_refuse_every_orm_write(entries, attempt):
+    with pytest.raises(AuditLogIsAppendOnly):
+        attempt()
     _unchanged(entries)
 
 

@@ -1,8 +1,8 @@
-"""Append the audit chain head to a file outside the database (S12).
+"""Append the audit log's latest signed checkpoint to a file outside the database (S12).
 
 Run daily (cron or Celery beat), and ship the file to storage the database's administrators
 cannot rewrite (another host, write-once storage). ``verify_audit_log --heads FILE`` then
-detects a rewrite of the chain that recomputed every hash.
+detects a rewrite of the chain that recomputed every hash, even by someone holding the key.
 """
 
 from pathlib import Path
@@ -17,8 +17,9 @@ from isigurt.audit.services import audit_head_export
 
 class Command(BaseCommand):
     help = (
-        "Append the audit chain head (seq, hash, time) as one JSON line to a file outside the "
-        "database; default var/audit-heads.jsonl. Run it daily from cron or Celery beat and copy "
+        "Append the audit log's latest signed checkpoint (seq, hash, time, signature) as one "
+        "JSON line to a file outside the database; default var/audit-heads.jsonl. Run it daily "
+        "from cron or Celery beat and copy "
         "the file off the database host."
     )
 
