@@ -238,7 +238,8 @@ class ReportDraft(BaseModel):
     contact_method: Annotated[ContactMethod, Ask(CONTACT)] = ContactMethod.ANONYMOUS
     contact_value: Annotated[str, Field(max_length=MAX_CONTACT_LENGTH), Ask(CONTACT)] = ""
     contact_consent: Annotated[bool, Ask(CONTACT)] = False
-    language: Language = Field(default_factory=active_language)
+    # Left out or null: the language the request came in.
+    language: Language | None = Field(default_factory=active_language)
 
     @field_validator("category", mode="wrap")
     @classmethod
@@ -251,7 +252,7 @@ class ReportDraft(BaseModel):
     @field_validator("language", mode="before")
     @classmethod
     def _language(cls, value: Any) -> Any:
-        return active_language() if value in (None, "") else value
+        return active_language() if value is None else value
 
     @field_validator("platform")
     @classmethod

@@ -331,3 +331,11 @@ def test_it_refuses_an_unknown_status(operator):
     report = submitted().report
     with pytest.raises(ReportInvalid):
         report_status_change(report=report, status="vanished", actor=operator)
+
+
+def test_the_draft_takes_the_request_language_when_none_is_given():
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert draft(language=None).language == "en"
+        assert "language" in draft_errors(language="fr")
