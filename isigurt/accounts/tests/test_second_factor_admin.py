@@ -240,3 +240,15 @@ def test_a_role_without_access_to_childrens_data_is_granted_at_once(platform_adm
     entry = role_grant_request(user=operator, role=Role.STATISTICS_VIEWER, actor=platform_admin)
     assert entry.status == RoleGrantRequest.Status.APPROVED
     assert operator.role_grants.filter(role=Role.STATISTICS_VIEWER).exists()
+
+
+def test_asking_for_a_role_the_user_has_shows_a_message_not_an_error(
+    platform_admin, operator, staff_client
+):
+    response = staff_client(platform_admin).post(
+        reverse("admin:accounts_rolegrantrequest_add"),
+        {"user": operator.pk, "role": Role.HELPLINE_OPERATOR},
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors()  # shown on the form
+    assert not RoleGrantRequest.objects.exists()
