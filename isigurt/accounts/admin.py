@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.auth.admin import UserAdmin
@@ -266,8 +267,22 @@ _REQUEST_FIELDS = (
 )
 
 
+class RoleGrantRequestForm(forms.ModelForm):
+    class Meta:
+        model = RoleGrantRequest
+        fields = ["user", "role"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        user, role = data.get("user"), data.get("role")
+        if user is not None and RoleGrant.objects.filter(user=user, role=role).exists():
+            raise forms.ValidationError(_("The user already has this role."))
+        return data
+
+
 @admin.register(RoleGrantRequest)
 class RoleGrantRequestAdmin(AuditedReadAdminMixin, admin.ModelAdmin):
+    form = RoleGrantRequestForm
     """Roles are asked for here; a role that reads children's data waits for a second
     administrator (the approve action), who cannot be the one who asked nor the user."""
 

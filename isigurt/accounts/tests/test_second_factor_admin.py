@@ -56,6 +56,23 @@ def test_an_authenticator_secret_is_stored_encrypted(operator):
     assert len(bytes.fromhex(device.key)) == 20  # the plaintext is django-otp's hex key
 
 
+def test_key_rotation_re_encrypts_authenticators_and_codes_still_work(operator):
+    from django.test import override_settings
+
+    from isigurt.lib.crypto import token_key_id
+    from isigurt.lib.rotation import rotate_encryption
+
+    with override_settings(FIELD_ENCRYPTION_KEYS="k1:aXNpZ3VydC10ZXN0LWtleS0xLTMyLWJ5dGVzLW9rISE="):
+        device = totp_device_for(operator)
+        key = device.key
+    assert token_key_id(raw_key(device)) == "k1"
+    rotate_encryption(models_to_rotate=[StaffTOTPDevice])
+    assert token_key_id(raw_key(device)) == "k2"
+    again = StaffTOTPDevice.objects.get(pk=device.pk)
+    assert again.key == key
+    assert again.verify_token(totp_code_for(again))
+
+
 def test_a_secret_copied_to_another_device_does_not_open_there(operator, supervisor):
     mine, theirs = totp_device_for(operator), totp_device_for(supervisor)
     with connection.cursor() as cursor:
@@ -223,3 +240,15 @@ def test_a_role_without_access_to_childrens_data_is_granted_at_once(platform_adm
     entry = role_grant_request(user=operator, role=Role.STATISTICS_VIEWER, actor=platform_admin)
     assert entry.status == RoleGrantRequest.Status.APPROVED
     assert operator.role_grants.filter(role=Role.STATISTICS_VIEWER).exists()
+
+
+def test_asking_for_a_role_the_user_has_shows_a_message_not_an_error(
+    platform_admin, operator, staff_client
+):
+    response = staff_client(platform_admin).post(
+        reverse("admin:accounts_rolegrantrequest_add"),
+        {"user": operator.pk, "role": Role.HELPLINE_OPERATOR},
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors()  # shown on the form
+    assert not RoleGrantRequest.objects.exists()

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from isigurt.accounts.services import LOGIN_CLIENT_FAILURE_LIMITS
 from isigurt.accounts.tests.personas import PERSONA_PASSWORD
+from isigurt.lib import ratelimit
 
 pytestmark = pytest.mark.django_db
 
@@ -14,6 +15,12 @@ SPRAYER = "198.51.100.66"  # TEST-NET-2: only ever a META value here
 OTHER = "198.51.100.67"
 PROXY = "10.0.0.5"
 LIMIT = LOGIN_CLIENT_FAILURE_LIMITS[0].count
+
+
+@pytest.fixture(autouse=True)
+def _one_window(monkeypatch):
+    """All attempts fall in one counting window, wherever the clock stands."""
+    monkeypatch.setattr(ratelimit, "_clock", lambda: 1_800_000_000.0 + 1)
 
 
 def attempt(username: str, password: str, **meta: str):
