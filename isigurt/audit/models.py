@@ -62,8 +62,9 @@ class AppendOnlyModel(models.Model):
 class AuditEntry(AppendOnlyModel):
     """One action by one actor on (at most) one object; once sealed, linked to the one before."""
 
-    # Set by the sealer alone (services.audit_seal): NULL until then.
-    seq = models.BigIntegerField(_("sequence"), null=True, unique=True, editable=False)
+    # Set by the sealer alone (services.audit_seal): NULL until then. Unique among sealed
+    # entries only (see Meta): an unsealed entry costs no insertion into that index.
+    seq = models.BigIntegerField(_("sequence"), null=True, editable=False)
     created_at = models.DateTimeField(_("time"), editable=False)
     # A plain number, not a foreign key: removing a user never touches the log.
     actor_id = models.BigIntegerField(_("actor id"), null=True, editable=False)
@@ -74,9 +75,10 @@ class AuditEntry(AppendOnlyModel):
     object_id = models.CharField(_("object id"), max_length=64, blank=True, editable=False)
     fields = models.JSONField(_("fields"), default=list, blank=True, editable=False)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True, editable=False)
-    # NULL, not "", until sealed: many unsealed entries must fit the unique index.
+    # NULL, not "", until sealed. No index on the hash: every index is paid for twice per
+    # entry (insert and seal), and the chain, not uniqueness, is what protects it.
     prev_hash = models.CharField(_("previous hash"), max_length=64, null=True, editable=False)  # noqa: DJ001
-    entry_hash = models.CharField(_("hash"), max_length=64, null=True, unique=True, editable=False)  # noqa: DJ001
+    entry_hash = models.CharField(_("hash"), max_length=64, null=True, editable=False)  # noqa: DJ001
 
     objects: ClassVar[AppendOnlyQuerySet[AuditEntry]] = AppendOnlyQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -91,6 +93,11 @@ class AuditEntry(AppendOnlyModel):
             models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
             # The sealer's queue: small, since entries stay unsealed for seconds.
             models.Index(fields=["id"], condition=Q(seq__isnull=True), name="audit_unsealed_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seq"], condition=Q(seq__isnull=False), name="audit_sealed_seq_unique"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -22,6 +22,7 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,20 @@ logger = logging.getLogger(__name__)
 # Entries per signed checkpoint at most, and per UPDATE statement.
 SEAL_BATCH = 5000
 SEAL_STATEMENT_ROWS = 500
+
+
+# The columns audit_record writes; seq and the hashes stay NULL until the sealer runs.
+_INSERTED = (
+    "created_at",
+    "actor_id",
+    "actor_label",
+    "organisation_id",
+    "action",
+    "object_type",
+    "object_id",
+    "fields",
+    "ip",
+)
 
 
 class AuditSealingFailed(Exception):
@@ -103,7 +118,8 @@ def audit_record(
     actor_id, actor_label, organisation_id = _actor_parts(actor)
     ip = _client_ip(request)
     # A plain insert with an automatic id: no lock shared with any other request. The sealer
-    # gives the entry its place in the chain after the commit (see audit_seal).
+    # gives the entry its place in the chain after the commit (see audit_seal). One raw
+    # statement rather than Model.save(): every audited action pays for this line.
     entry = AuditEntry(
         created_at=timezone.now(),
         actor_id=actor_id,
@@ -115,9 +131,33 @@ def audit_record(
         fields=names,
         ip=ip,
     )
-    entry.save()
+    connection = transaction.get_connection()
+    values = [
+        field.get_db_prep_save(getattr(entry, field.attname), connection)
+        for field in _insert_fields()
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(connection.vendor), values)
+        entry.pk = cursor.fetchone()[0]
+    entry._state.adding = False
+    entry._state.db = connection.alias
     _seal_after_commit()
     return entry
+
+
+@cache
+def _insert_fields() -> list[Any]:
+    names = _INSERTED
+    return [AuditEntry._meta.get_field(name) for name in names]
+
+
+@cache
+def _insert_sql(vendor: str) -> str:
+    quote = transaction.get_connection().ops.quote_name
+    columns = ", ".join(quote(field.column) for field in _insert_fields())
+    marks = ", ".join(["%s"] * len(_INSERTED))
+    table = quote(AuditEntry._meta.db_table)
+    return f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING {quote('id')}"  # noqa: S608 — names from the model
 
 
 def audit_read(

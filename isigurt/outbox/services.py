@@ -244,6 +244,8 @@ def outbox_relay_pending(*, limit: int = 100) -> RelayResult:
     """Relay due messages once: publish them to Celery, or run them here without a broker."""
     broker_url = settings.CELERY_BROKER_URL
     result = _relay_inline(limit) if not broker_url else _relay_to_broker(limit, broker_url)
+    if result.broker_down:
+        return result  # no second wait on a broker that just failed
     started, down = _start_relay_tasks(broker_url)
     if not started and not down:
         return result

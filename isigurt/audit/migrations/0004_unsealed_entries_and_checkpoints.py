@@ -165,7 +165,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='auditentry',
             name='entry_hash',
-            field=models.CharField(editable=False, max_length=64, null=True, unique=True, verbose_name='hash'),
+            field=models.CharField(editable=False, max_length=64, null=True, verbose_name='hash'),
         ),
         migrations.AlterField(
             model_name='auditentry',
@@ -175,7 +175,11 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='auditentry',
             name='seq',
-            field=models.BigIntegerField(editable=False, null=True, unique=True, verbose_name='sequence'),
+            field=models.BigIntegerField(editable=False, null=True, verbose_name='sequence'),
+        ),
+        migrations.AddConstraint(
+            model_name='auditentry',
+            constraint=models.UniqueConstraint(condition=models.Q(('seq__isnull', False)), fields=('seq',), name='audit_sealed_seq_unique'),
         ),
         migrations.AddIndex(
             model_name='auditentry',

@@ -37,8 +37,8 @@ class Command(BaseCommand):
         relay_forever(stop=stop, interval=interval, limit=limit, report=self._summarise)
 
     def _summarise(self, result: RelayResult) -> None:
-        if result.total or result.broker_down:
+        if result.total or result.broker_down or result.started:
             self.stdout.write(
                 f"outbox relay: dispatched={result.dispatched} handled={result.handled} "
-                f"failed={result.failed} unavailable={result.broker_down}"
+                f"failed={result.failed} started={result.started} unavailable={result.broker_down}"
             )
