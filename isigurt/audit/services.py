@@ -16,7 +16,6 @@ and signs a checkpoint. See docs/decisions/0007-audit-sealing.md.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import re
@@ -32,6 +31,7 @@ from django.utils import timezone
 
 from isigurt.audit import signing
 from isigurt.audit.models import GENESIS_HASH, AuditChainHead, AuditCheckpoint, AuditEntry
+from isigurt.lib.client import client_address
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -75,10 +75,9 @@ def _actor_parts(actor: Any) -> tuple[int | None, str, int | None]:
 def _client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
-    try:
-        return str(ipaddress.ip_address(request.META.get("REMOTE_ADDR") or ""))
-    except ValueError:
-        return None  # a socket path or garbage: record no address rather than fail the action
+    # The same address the lockout and the limiter see ("" for a socket path or garbage:
+    # record no address rather than fail the action).
+    return client_address(request) or None
 
 
 def _check_fields(fields: Iterable[str]) -> list[str]:
