@@ -312,3 +312,10 @@ def test_three_largest_pictures_at_once_stay_under_the_memory_ceiling(tmp_path):
     assert figures["outcomes"] == ["ok"] * 3
     assert figures["growth"] < MEMORY_CEILING_MB
     assert math.isfinite(figures["growth"])
+
+
+@pytest.mark.parametrize(
+    ("code", "status"), [("too_large", 413), ("busy", 503), ("corrupt", 422), ("not_an_image", 422)]
+)
+def test_each_refusal_names_its_http_status(code, status):
+    assert ImageRejected(code, "message").status == status
