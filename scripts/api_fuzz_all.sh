@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 PORT=${PORT:-8799}
 MAX_EXAMPLES=${MAX_EXAMPLES:-50}
-REPORT_DIR=${REPORT_DIR:-fuzz-report}
+REPORT_DIR=${REPORT_DIR:-${TMPDIR:-/tmp}/isigurt-fuzz-report}
 WORK=$(mktemp -d)
 
 export DJANGO_SETTINGS_MODULE=isigurt.settings.base

@@ -107,6 +107,11 @@ class ImageRejected(Exception):  # the name reads as what happened
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def status(self) -> int:
+        """The HTTP status to answer with: 413 too large, 503 busy, else 422."""
+        return {"too_large": 413, "busy": 503}.get(self.code, 422)
+
 
 class DecoderBusy(ImageRejected):
     """Too many pictures decoding in this process: nothing wrong with the picture, try again."""

@@ -3,6 +3,9 @@
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 
 def fold(text: str) -> str:
@@ -45,3 +48,11 @@ def bidi_neutralise(text: str) -> BidiNeutralised:
     if not count:
         return BidiNeutralised(text=text, count=0)
     return BidiNeutralised(text=text.translate(_BIDI_TABLE), count=count)
+
+
+def _neutralised(text: str) -> str:
+    return bidi_neutralise(text).text
+
+
+# A free-text field of a typed input schema, direction controls neutralised as it is validated.
+BidiSafeStr = Annotated[str, AfterValidator(_neutralised)]

@@ -83,3 +83,15 @@ def test_the_filter_in_a_template_escapes_and_marks():
     assert '<mark class="bidi-control" title="' in html
     assert ">[U+202E]</mark>gnp.exe</p>" in html
     assert "\u202e" not in html
+
+
+def test_a_schema_field_typed_bidi_safe_is_neutralised_on_validation():
+    from pydantic import BaseModel, Field
+
+    from isigurt.lib.text import BidiSafeStr
+
+    class MessageIn(BaseModel):
+        body: BidiSafeStr = Field(max_length=20)
+
+    assert MessageIn(body="hi \u202eevil").body == "hi [U+202E]evil"
+    assert MessageIn(body="plain").body == "plain"
