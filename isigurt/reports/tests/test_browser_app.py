@@ -193,7 +193,11 @@ def test_a_report_queued_offline_is_still_delivered_after_quick_exit(context, li
     page.goto(live_server.url + "/app/en/")
     page.wait_for_function(f"{store('queue')}.then(items => items.length === 0)", timeout=15_000)
     assert eventually(
-        lambda: Report.objects.get().description == "Placeholder queued before quick exit."
+        lambda: (
+            [r.description for r in Report.objects.all()]
+            == ["Placeholder queued before quick exit."]
+        ),
+        seconds=10,
     )
     assert page.locator("#mine-open").is_hidden()  # and its code waits behind the start screen
 
@@ -226,6 +230,7 @@ def test_a_pin_opens_my_reports_and_only_its_salted_hash_is_stored(context, live
     assert record["iterations"] >= 600_000
 
     page.click("#close-mine")
+    page.wait_for_selector("#unlock-form:not([hidden])")
     assert code not in page.content()
     assert page.locator("#open-mine").is_hidden()  # no way round the PIN
     page.fill("#unlock-pin", "1111")

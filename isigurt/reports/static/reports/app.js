@@ -465,7 +465,7 @@
           return updateIn("settings", "pin", null, function (r) { r.fails = 0; r.until = 0; }).then(function () {
             status.textContent = "";
             setOpen(true);
-            return render();
+            return render().then(function () { $("#mine-title").focus(); });
           });
         }
         var fails = (record.fails || 0) + 1;
@@ -810,7 +810,13 @@
       return render().then(function () { $("#mine-title").scrollIntoView(); });
     });
   });
-  $("#close-mine").addEventListener("click", function () { setOpen(false); render(); });
+  $("#close-mine").addEventListener("click", function () {
+    setOpen(false);
+    clearMine();
+    $("#mine-open").hidden = true;
+    $("#lock-box").hidden = false;
+    render().then(function () { $("#mine-title").focus(); });
+  });
   $("#conversation-back").addEventListener("click", function () { closeThread(); render(); });
   $("#unlock-form").addEventListener("submit", function (event) {
     event.preventDefault();
