@@ -408,6 +408,26 @@ def test_a_message_stays_queued_until_the_server_takes_it(context, live_server):
     assert eventually(lambda: ReportMessage.objects.filter(from_helpline=False).count() == 1)
 
 
+@LANGUAGES
+def test_the_app_adds_information_to_the_report(context, live_server, language):
+    page = context.new_page()
+    page.goto(live_server.url + app_path(language))
+    send_report(page)
+    page.click(".receipt .open-thread")
+    page.check("#kind-information")
+    page.fill("#message-text", "Placeholder detail added later.")
+    page.click("#message-form button[type=submit]")
+    page.wait_for_function(f"{store('outbox')}.then(items => items.length === 0)", timeout=15_000)
+    page.wait_for_selector("#conversation-thread .from-reporter:not(.outbox-item)")
+    assert said(language, "More information") in page.locator("#conversation-thread").inner_text()
+    assert eventually(
+        lambda: (
+            [(m.kind, m.body) for m in ReportMessage.objects.all()]
+            == [("information", "Placeholder detail added later.")]
+        )
+    )
+
+
 def test_the_picture_form_is_not_offered_where_pictures_are_refused(context, live_server):
     page = context.new_page()
     page.goto(live_server.url + "/app/en/")
