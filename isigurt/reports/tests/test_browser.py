@@ -157,7 +157,7 @@ def test_a_report_written_offline_in_the_app_arrives_exactly_once(context, live_
         == 0
     )
 
-    page.reload()  # the code and secret stay on the phone until dismissed
+    page.reload()  # the same visit: the code and secret are still shown
     page.wait_for_selector(".receipt .tracking-code")
     assert Report.objects.count() == 1
 

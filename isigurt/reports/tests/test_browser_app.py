@@ -193,7 +193,11 @@ def test_a_report_queued_offline_is_still_delivered_after_quick_exit(context, li
     page.goto(live_server.url + "/app/en/")
     page.wait_for_function(f"{store('queue')}.then(items => items.length === 0)", timeout=15_000)
     assert eventually(
-        lambda: Report.objects.get().description == "Placeholder queued before quick exit."
+        lambda: (
+            [r.description for r in Report.objects.all()]
+            == ["Placeholder queued before quick exit."]
+        ),
+        seconds=10,
     )
     assert page.locator("#mine-open").is_hidden()  # and its code waits behind the start screen
 
@@ -226,6 +230,7 @@ def test_a_pin_opens_my_reports_and_only_its_salted_hash_is_stored(context, live
     assert record["iterations"] >= 600_000
 
     page.click("#close-mine")
+    page.wait_for_selector("#unlock-form:not([hidden])")
     assert code not in page.content()
     assert page.locator("#open-mine").is_hidden()  # no way round the PIN
     page.fill("#unlock-pin", "1111")
@@ -401,6 +406,26 @@ def test_a_message_stays_queued_until_the_server_takes_it(context, live_server):
     page.wait_for_function(f"{store('outbox')}.then(items => items.length === 0)", timeout=15_000)
     page.wait_for_selector("#conversation-thread .from-reporter:not(.outbox-item)")
     assert eventually(lambda: ReportMessage.objects.filter(from_helpline=False).count() == 1)
+
+
+@LANGUAGES
+def test_the_app_adds_information_to_the_report(context, live_server, language):
+    page = context.new_page()
+    page.goto(live_server.url + app_path(language))
+    send_report(page)
+    page.click(".receipt .open-thread")
+    page.check("#kind-information")
+    page.fill("#message-text", "Placeholder detail added later.")
+    page.click("#message-form button[type=submit]")
+    page.wait_for_function(f"{store('outbox')}.then(items => items.length === 0)", timeout=15_000)
+    page.wait_for_selector("#conversation-thread .from-reporter:not(.outbox-item)")
+    assert said(language, "More information") in page.locator("#conversation-thread").inner_text()
+    assert eventually(
+        lambda: (
+            [(m.kind, m.body) for m in ReportMessage.objects.all()]
+            == [("information", "Placeholder detail added later.")]
+        )
+    )
 
 
 def test_the_picture_form_is_not_offered_where_pictures_are_refused(context, live_server):

@@ -3,7 +3,8 @@
 // chooses whether they stay on this phone; by default they last only until the app is closed or
 // Quick exit is pressed. "My reports" (codes, answers, messages) opens with a tap, or with a PIN
 // when one is set, and is closed again by Quick exit, which also forgets what was being typed.
-// Messages and pictures for a report wait in an "outbox" store until the API accepts them.
+// Messages, information and pictures for a report wait in an "outbox" store until the API
+// accepts them.
 // Each queued item gets its Idempotency-Key when it is queued, so a resend never duplicates it.
 (function () {
   "use strict";
@@ -465,7 +466,7 @@
           return updateIn("settings", "pin", null, function (r) { r.fails = 0; r.until = 0; }).then(function () {
             status.textContent = "";
             setOpen(true);
-            return render();
+            return render().then(function () { $("#mine-title").focus(); });
           });
         }
         var fails = (record.fails || 0) + 1;
@@ -691,7 +692,9 @@
         list.innerHTML = "";
         (data.messages || []).forEach(function (m) {
           var li = el("li", m.from_helpline ? "from-helpline" : "from-reporter");
-          li.appendChild(el("p", "who", m.from_helpline ? texts.fromHelpline : texts.fromYou));
+          var who = m.from_helpline ? texts.fromHelpline : texts.fromYou;
+          if (m.kind === "information") who += " · " + texts.information;
+          li.appendChild(el("p", "who", who));
           li.appendChild(el("p", "", m.body));
           list.appendChild(li);
         });
@@ -708,7 +711,9 @@
       .forEach(function (item) {
         var li = el("li", "from-reporter outbox-item");
         li.appendChild(el("p", "who", texts.fromYou + " · " + (item.state === "rejected" ? texts.outboxRejected : texts.outboxWaiting)));
-        li.appendChild(el("p", "", item.kind === "evidence" ? texts.picture + ": " + (item.name || "") : item.text));
+        var what = item.kind === "evidence" ? texts.picture + ": " + (item.name || "") : item.text;
+        if (item.kind === "information") what = texts.information + ": " + what;
+        li.appendChild(el("p", "", what));
         if (item.state === "rejected") {
           var ul = el("ul", "errorlist");
           (item.errors || []).forEach(function (e) { ul.appendChild(el("li", "", e.message)); });
@@ -748,6 +753,10 @@
       payload = new FormData();
       payload.append("file", item.blob, item.name || "picture");
       path = "/evidence";
+    } else if (item.kind === "information") {
+      headers["Content-Type"] = "application/json";
+      payload = JSON.stringify({ text: item.text });
+      path = "/information";
     } else {
       headers["Content-Type"] = "application/json";
       payload = JSON.stringify({ body: item.text });
@@ -810,7 +819,13 @@
       return render().then(function () { $("#mine-title").scrollIntoView(); });
     });
   });
-  $("#close-mine").addEventListener("click", function () { setOpen(false); render(); });
+  $("#close-mine").addEventListener("click", function () {
+    setOpen(false);
+    clearMine();
+    $("#mine-open").hidden = true;
+    $("#lock-box").hidden = false;
+    render().then(function () { $("#mine-title").focus(); });
+  });
   $("#conversation-back").addEventListener("click", function () { closeThread(); render(); });
   $("#unlock-form").addEventListener("submit", function (event) {
     event.preventDefault();
@@ -850,7 +865,9 @@
     var box = $("#message-text");
     var text = box.value.trim();
     if (!text) { $("#conversation-note").textContent = texts.messageEmpty; box.focus(); return; }
-    queueFollowUp({ kind: "message", text: text }).then(function () { box.value = ""; });
+    var kind = document.querySelector('input[name="message-kind"]:checked');
+    kind = kind && kind.value === "information" ? "information" : "message";
+    queueFollowUp({ kind: kind, text: text }).then(function () { box.value = ""; });
   });
   $("#picture-form").addEventListener("submit", function (event) {
     event.preventDefault();
