@@ -29,6 +29,7 @@ from isigurt.accounts.services import role_grant_request
 from isigurt.accounts.tests.personas import persona, totp_device_for
 from isigurt.audit.models import AuditEntry
 from isigurt.audit.services import audit_record
+from isigurt.audit.tests.helpers import entries_since, last_entry_id
 from isigurt.lib.fields import EncryptedTextField
 from isigurt.reports.models import Evidence, HelplineNotification, Report
 from isigurt.reports.services import evidence_attach
@@ -110,15 +111,6 @@ def admin_request(user: User) -> Any:
     return request
 
 
-def entries_since(seq: int) -> list[AuditEntry]:
-    return list(AuditEntry.objects.filter(seq__gt=seq).order_by("seq"))
-
-
-def last_seq() -> int:
-    entry = AuditEntry.objects.order_by("-seq").first()
-    return entry.seq if entry else 0
-
-
 def registered() -> list[tuple[type[models.Model], admin.ModelAdmin]]:
     return sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
 
@@ -136,7 +128,7 @@ def test_every_write_an_admin_allows_leaves_an_audit_entry(model, platform_admin
 
     obj = EXISTING[model]()
     if model_admin.has_change_permission(request, obj):
-        since = last_seq()
+        since = last_entry_id()
         with transaction.atomic():
             model_admin.save_model(request, obj, None, True)
         assert str(obj.pk) in [e.object_id for e in entries_since(since)], "change not audited"
@@ -144,13 +136,13 @@ def test_every_write_an_admin_allows_leaves_an_audit_entry(model, platform_admin
 
     if model_admin.has_delete_permission(request, obj):
         object_id = str(obj.pk)
-        since = last_seq()
+        since = last_entry_id()
         model_admin.delete_model(request, obj)
         assert not model._base_manager.filter(pk=object_id).exists()
         assert object_id in [e.object_id for e in entries_since(since)], "delete not audited"
         other = EXISTING[model]()
         other_id = str(other.pk)
-        since = last_seq()
+        since = last_entry_id()
         model_admin.delete_queryset(request, model._base_manager.filter(pk=other.pk))
         assert other_id in [e.object_id for e in entries_since(since)], "bulk delete not audited"
         checked.append("delete")
@@ -158,7 +150,7 @@ def test_every_write_an_admin_allows_leaves_an_audit_entry(model, platform_admin
     if model_admin.has_add_permission(request):
         assert model in NEW, f"{model._meta.label}: add allowed, no builder to check its audit"
         new = NEW[model]()
-        since = last_seq()
+        since = last_entry_id()
         with transaction.atomic():
             model_admin.save_model(request, new, None, False)
         assert new.pk is not None
@@ -169,7 +161,7 @@ def test_every_write_an_admin_allows_leaves_an_audit_entry(model, platform_admin
         if name == "delete_selected":
             continue  # delete_queryset, checked above
         target = EXISTING[model]()
-        since = last_seq()
+        since = last_entry_id()
         func(model_admin, request, model._base_manager.filter(pk=target.pk))
         assert entries_since(since), f"action {name} left no audit entry"
         checked.append(name)
@@ -277,7 +269,7 @@ def test_reading_a_sensitive_record_in_the_admin_is_audited(
     obj = EXISTING[model]()
     client = staff_client(platform_admin)
     opts = model._meta
-    since = last_seq()
+    since = last_entry_id()
     page = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
     assert page.status_code == 200
     [entry] = entries_since(since)
@@ -286,7 +278,7 @@ def test_reading_a_sensitive_record_in_the_admin_is_audited(
         str(obj.pk),
         platform_admin.pk,
     )
-    since = last_seq()
+    since = last_entry_id()
     page = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
     assert page.status_code == 200
     [entry] = entries_since(since)
@@ -295,7 +287,7 @@ def test_reading_a_sensitive_record_in_the_admin_is_audited(
 
 def test_reading_a_user_in_the_admin_is_audited(platform_admin, staff_client):
     other = _user()
-    since = last_seq()
+    since = last_entry_id()
     client = staff_client(platform_admin)
     assert client.get(reverse("admin:accounts_user_change", args=[other.pk])).status_code == 200
     [entry] = entries_since(since)

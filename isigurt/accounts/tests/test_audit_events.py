@@ -19,22 +19,13 @@ from isigurt.accounts.services import (
 )
 from isigurt.accounts.tests.personas import PERSONA_PASSWORD, totp_code_for, totp_device_for
 from isigurt.audit.models import AuditEntry
+from isigurt.audit.tests.helpers import entries_since, last_entry_id
 
 pytestmark = pytest.mark.django_db
 
 ADDRESS = "198.51.100.23"  # TEST-NET-2: only ever a META value here
 WRONG_PASSWORD = "wrong-password-123"
 UNKNOWN = "nobody.with.this.name"
-
-
-# Entries are counted by id: the sealer numbers them (seq) only after their commit.
-def new_entries(since: int) -> list[AuditEntry]:
-    return list(AuditEntry.objects.filter(pk__gt=since).order_by("pk"))
-
-
-def last_seq() -> int:
-    entry = AuditEntry.objects.order_by("-pk").first()
-    return entry.pk if entry else 0
 
 
 def password_step(client: Client, username: str, password: str):
@@ -74,25 +65,25 @@ def assert_login_entry(entry: AuditEntry, action: str, user: User | None, actor:
 
 def test_a_correct_password_writes_one_login_success_entry(operator):
     totp_device_for(operator)
-    since = last_seq()
+    since = last_entry_id()
     assert password_step(Client(), operator.username, PERSONA_PASSWORD).status_code == 302
-    [entry] = new_entries(since)
+    [entry] = entries_since(since)
     assert_login_entry(entry, "login.success", operator, actor=operator)
     assert_no_values(entry, PERSONA_PASSWORD)
 
 
 def test_a_wrong_password_writes_one_failure_naming_the_account_but_no_actor(operator):
-    since = last_seq()
+    since = last_entry_id()
     assert password_step(Client(), operator.username, WRONG_PASSWORD).status_code == 200
-    [entry] = new_entries(since)
+    [entry] = entries_since(since)
     assert_login_entry(entry, "login.failure", operator, actor=None)
     assert_no_values(entry, operator.username, WRONG_PASSWORD)
 
 
 def test_an_unknown_username_writes_one_failure_with_no_object_and_nothing_typed(operator):
-    since = last_seq()
+    since = last_entry_id()
     assert password_step(Client(), UNKNOWN, WRONG_PASSWORD).status_code == 200
-    [entry] = new_entries(since)
+    [entry] = entries_since(since)
     assert_login_entry(entry, "login.failure", None, actor=None)
     row = str(AuditEntry.objects.filter(pk=entry.pk).values().get())
     assert UNKNOWN not in row
@@ -100,23 +91,23 @@ def test_an_unknown_username_writes_one_failure_with_no_object_and_nothing_typed
 
 
 def test_the_failure_that_locks_the_pair_writes_one_locked_entry(operator):
-    since = last_seq()
+    since = last_entry_id()
     for _ in range(5):
         assert password_step(Client(), operator.username, WRONG_PASSWORD).status_code == 200
-    actions = [entry.action for entry in new_entries(since)]
+    actions = [entry.action for entry in entries_since(since)]
     assert actions == ["login.failure"] * 5 + ["login.locked"]
-    locked = new_entries(since)[-1]
+    locked = entries_since(since)[-1]
     assert_login_entry(locked, "login.locked", operator, actor=None)
     # Refused while locked: nothing is looked at, and nothing more is written.
     assert password_step(Client(), operator.username, PERSONA_PASSWORD).status_code == 429
-    assert len(new_entries(since)) == 6
+    assert len(entries_since(since)) == 6
 
 
 def test_an_unknown_username_locks_with_an_entry_that_names_nobody(db):
-    since = last_seq()
+    since = last_entry_id()
     for _ in range(5):
         password_step(Client(), UNKNOWN, WRONG_PASSWORD)
-    locked = new_entries(since)[-1]
+    locked = entries_since(since)[-1]
     assert_login_entry(locked, "login.locked", None, actor=None)
 
 
@@ -143,12 +134,12 @@ def test_a_right_code_writes_one_verified_entry(operator):
     device = totp_device_for(operator)
     client = Client()
     password_step(client, operator.username, PERSONA_PASSWORD)
-    since = last_seq()
+    since = last_entry_id()
     response = client.post(
         reverse("accounts:verify"), {"code": totp_code_for(device)}, REMOTE_ADDR=ADDRESS
     )
     assert response.status_code == 302
-    [entry] = new_entries(since)
+    [entry] = entries_since(since)
     assert_login_entry(entry, "login.verified", operator, actor=operator)
 
 
@@ -156,15 +147,15 @@ def test_a_wrong_code_writes_one_failure_and_the_fifth_a_lock(operator):
     device = totp_device_for(operator)
     client = Client()
     password_step(client, operator.username, PERSONA_PASSWORD)
-    since = last_seq()
+    since = last_entry_id()
     code = wrong_code(device)
     client.post(reverse("accounts:verify"), {"code": code}, REMOTE_ADDR=ADDRESS)
-    [entry] = new_entries(since)
+    [entry] = entries_since(since)
     assert_login_entry(entry, "login.second_factor_failure", operator, actor=operator)
     assert_no_values(entry, code)
     for _ in range(4):
         client.post(reverse("accounts:verify"), {"code": code}, REMOTE_ADDR=ADDRESS)
-    actions = [e.action for e in new_entries(since)]
+    actions = [e.action for e in entries_since(since)]
     assert actions == ["login.second_factor_failure"] * 5 + ["login.locked"]
 
 
@@ -173,12 +164,12 @@ def test_confirming_an_authenticator_writes_enrolled_then_verified(supervisor):
     password_step(client, supervisor.username, PERSONA_PASSWORD)
     client.get(reverse("accounts:enrol"))
     device = TOTPDevice.objects.get(user=supervisor, confirmed=False)
-    since = last_seq()
+    since = last_entry_id()
     response = client.post(
         reverse("accounts:enrol"), {"code": totp_code_for(device)}, REMOTE_ADDR=ADDRESS
     )
     assert response.status_code == 302
-    enrolled, verified = new_entries(since)
+    enrolled, verified = entries_since(since)
     assert_login_entry(enrolled, "user.second_factor_enrolled", supervisor, actor=supervisor)
     assert_login_entry(verified, "login.verified", supervisor, actor=supervisor)
 
@@ -187,30 +178,30 @@ def test_a_wrong_enrolment_code_records_a_failure_and_no_enrolment(supervisor):
     client = Client()
     password_step(client, supervisor.username, PERSONA_PASSWORD)
     client.get(reverse("accounts:enrol"))
-    since = last_seq()
+    since = last_entry_id()
     client.post(reverse("accounts:enrol"), {"code": "000000"}, REMOTE_ADDR=ADDRESS)
-    assert [e.action for e in new_entries(since)] == ["login.second_factor_failure"]
+    assert [e.action for e in entries_since(since)] == ["login.second_factor_failure"]
 
 
 def test_logout_writes_one_entry_by_the_user(staff_client, operator):
     client = staff_client(operator)
-    since = last_seq()
+    since = last_entry_id()
     assert client.post(reverse("accounts:logout"), REMOTE_ADDR=ADDRESS).status_code == 302
-    [entry] = new_entries(since)
+    [entry] = entries_since(since)
     assert_login_entry(entry, "login.logout", operator, actor=operator)
 
 
 def test_logout_without_a_session_writes_nothing(db):
-    since = last_seq()
+    since = last_entry_id()
     Client().post(reverse("accounts:logout"))
-    assert new_entries(since) == []
+    assert entries_since(since) == []
 
 
 # --- accounts made by services and commands -------------------------------------------------
 
 
 def test_user_create_writes_one_entry_with_the_field_names(operator, platform_admin):
-    since = last_seq()
+    since = last_entry_id()
     user = user_create(
         username="new.officer",
         password=PERSONA_PASSWORD,
@@ -219,7 +210,7 @@ def test_user_create_writes_one_entry_with_the_field_names(operator, platform_ad
         email="new.officer@example.org",
         actor=platform_admin,
     )
-    [entry] = new_entries(since)
+    [entry] = entries_since(since)
     assert entry.action == "user.create"
     assert entry.actor_id == platform_admin.pk
     assert (entry.object_type, entry.object_id) == ("accounts.user", str(user.pk))
@@ -228,11 +219,11 @@ def test_user_create_writes_one_entry_with_the_field_names(operator, platform_ad
 
 
 def test_platform_admin_create_writes_one_user_create_entry(db):
-    since = last_seq()
+    since = last_entry_id()
     admin = platform_admin_create(
         username="first.admin", email="first@example.org", password="first admin password"
     )
-    [entry] = new_entries(since)
+    [entry] = entries_since(since)
     assert (entry.action, entry.actor_id) == ("user.create", None)
     assert entry.object_id == str(admin.pk)
     assert {"is_staff", "is_superuser", "role_grants"} <= set(entry.fields)
@@ -241,16 +232,16 @@ def test_platform_admin_create_writes_one_user_create_entry(db):
 
 @override_settings(DEMO_MODE=True)
 def test_seed_demo_writes_one_seed_entry_and_one_entry_per_created_user():
-    since = last_seq()
+    since = last_entry_id()
     call_command("seed_demo", stdout=StringIO())
-    entries = new_entries(since)
+    entries = entries_since(since)
     assert [e.action for e in entries].count("demo.seed") == 1
     created = {e.object_id for e in entries if e.action == "user.create"}
     demo_ids = User.objects.filter(username__in=[d.username for d in DEMO_USERS])
     assert created == {str(pk) for pk in demo_ids.values_list("pk", flat=True)}
-    again = last_seq()
+    again = last_entry_id()
     call_command("seed_demo", stdout=StringIO())
-    assert [e.action for e in new_entries(again)] == ["demo.seed"]
+    assert [e.action for e in entries_since(again)] == ["demo.seed"]
 
 
 # --- the platform administrator role and the admin flags ------------------------------------
@@ -258,11 +249,11 @@ def test_seed_demo_writes_one_seed_entry_and_one_entry_per_created_user():
 
 def test_granting_and_removing_the_admin_role_moves_the_admin_flags(operator):
     grant = RoleGrant.objects.create(user=operator, role=Role.PLATFORM_ADMIN)
-    since = last_seq()
+    since = last_entry_id()
     assert user_admin_flags_sync(user=operator) == ["is_staff", "is_superuser"]
     operator.refresh_from_db()
     assert operator.is_staff and operator.is_superuser
-    [entry] = new_entries(since)
+    [entry] = entries_since(since)
     assert (entry.action, entry.fields) == ("user.update", ["is_staff", "is_superuser"])
     grant.delete()
     user_admin_flags_sync(user=operator)
@@ -298,7 +289,7 @@ def test_a_role_cannot_be_added_on_the_user_page_of_the_admin(
     """Roles are given through role requests (two administrators); a crafted row is dropped."""
     grant = operator.role_grants.get()
     url = reverse("admin:accounts_user_change", args=[operator.pk])
-    since = last_seq()
+    since = last_entry_id()
     data = user_change_data(
         operator, [(grant.pk, grant.role), (None, Role.PLATFORM_ADMIN)], email="x@example.org"
     )
@@ -307,7 +298,7 @@ def test_a_role_cannot_be_added_on_the_user_page_of_the_admin(
     operator.refresh_from_db()
     assert not operator.has_role(Role.PLATFORM_ADMIN)
     assert not operator.is_staff and not operator.is_superuser
-    entries = new_entries(since)
+    entries = entries_since(since)
     assert [(e.action, e.fields) for e in entries] == [("user.update", ["email"])]
     assert entries[0].actor_id == platform_admin.pk
     assert entries[0].ip == ADDRESS
@@ -321,12 +312,12 @@ def test_removing_the_admin_role_in_the_admin_is_audited_and_clears_the_flags(
     grant = RoleGrant.objects.create(user=other, role=Role.PLATFORM_ADMIN)
     user_admin_flags_sync(user=other)
     url = reverse("admin:accounts_user_change", args=[other.pk])
-    since = last_seq()
+    since = last_entry_id()
     data = user_change_data(other, [(grant.pk, grant.role)], **{"role_grants-0-DELETE": "on"})
     assert staff_client(platform_admin).post(url, data).status_code == 302
     other.refresh_from_db()
     assert not other.is_staff and not other.is_superuser
-    entries = new_entries(since)
+    entries = entries_since(since)
     assert ("rolegrant.delete", str(grant.pk)) in [(e.action, e.object_id) for e in entries]
 
 
@@ -345,14 +336,14 @@ def test_changing_a_password_in_the_admin_writes_the_field_name_only(
     staff_client, platform_admin, operator
 ):
     url = reverse("admin:auth_user_password_change", args=[operator.pk])
-    since = last_seq()
+    since = last_entry_id()
     new_password = "another long password 42"
     response = staff_client(platform_admin).post(
         url,
         {"password1": new_password, "password2": new_password, "usable_password": "true"},
     )
     assert response.status_code == 302
-    [entry] = new_entries(since)
+    [entry] = entries_since(since)
     assert (entry.action, entry.fields) == ("user.update", ["password"])
     assert_no_values(entry, new_password)
 
@@ -360,22 +351,22 @@ def test_changing_a_password_in_the_admin_writes_the_field_name_only(
 def test_editing_and_deleting_an_organisation_in_the_admin_is_audited(staff_client, platform_admin):
     organisation = Organisation.objects.create(name="Test body", short_name="TB", kind="ministry")
     client = staff_client(platform_admin)
-    since = last_seq()
+    since = last_entry_id()
     url = reverse("admin:accounts_organisation_change", args=[organisation.pk])
     response = client.post(
         url, {"name": "Test body", "short_name": "TB2", "kind": "ministry", "is_active": "on"}
     )
     assert response.status_code == 302
-    [entry] = new_entries(since)
+    [entry] = entries_since(since)
     assert (entry.action, entry.fields) == ("organisation.update", ["short_name"])
     assert entry.object_id == str(organisation.pk)
     assert_no_values(entry, "TB2")
-    since = last_seq()
+    since = last_entry_id()
     response = client.post(
         reverse("admin:accounts_organisation_changelist"),
         {"action": "delete_selected", "_selected_action": [organisation.pk], "post": "yes"},
     )
     assert response.status_code == 302
     assert not Organisation.objects.filter(pk=organisation.pk).exists()
-    [entry] = new_entries(since)
+    [entry] = entries_since(since)
     assert (entry.action, entry.object_id) == ("organisation.delete", str(organisation.pk))

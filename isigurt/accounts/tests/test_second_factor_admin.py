@@ -22,21 +22,14 @@ from isigurt.accounts.tests.personas import (
     totp_code_for,
     totp_device_for,
 )
-from isigurt.audit.models import AuditEntry
+from isigurt.audit.tests.helpers import entries_since, last_entry_id
 from isigurt.lib.crypto import DecryptionError
 
 pytestmark = pytest.mark.django_db
 
 
-def last_seq() -> int:
-    entry = AuditEntry.objects.order_by("-seq").first()
-    return entry.seq if entry else 0
-
-
-def actions_since(seq: int) -> list[tuple[str, str]]:
-    return list(
-        AuditEntry.objects.filter(seq__gt=seq).order_by("seq").values_list("action", "object_id")
-    )
+def actions_since(entry_id: int) -> list[tuple[str, str]]:
+    return [(entry.action, entry.object_id) for entry in entries_since(entry_id)]
 
 
 def raw_key(device: StaffTOTPDevice) -> str:
@@ -129,7 +122,7 @@ def test_an_administrator_resets_a_second_factor_and_the_user_enrols_again(
     device = totp_device_for(operator)
     users_session = staff_client(operator)
     assert users_session.get(reverse("accounts:home")).status_code == 200
-    since = last_seq()
+    since = last_entry_id()
     response = staff_client(platform_admin).post(
         reverse("admin:accounts_user_changelist"),
         {"action": "reset_second_factor", "_selected_action": [operator.pk]},
@@ -206,7 +199,7 @@ def test_the_user_who_would_receive_the_role_cannot_approve_it(platform_admin, s
 def test_a_second_administrator_approves_and_both_steps_are_audited(
     platform_admin, second_admin, operator, staff_client
 ):
-    since = last_seq()
+    since = last_entry_id()
     staff_client(platform_admin).post(
         reverse("admin:accounts_rolegrantrequest_add"),
         {"user": operator.pk, "role": Role.HELPLINE_SUPERVISOR},
@@ -221,7 +214,7 @@ def test_a_second_administrator_approves_and_both_steps_are_audited(
     entry.refresh_from_db()
     assert (entry.status, entry.decided_by_id) == ("approved", second_admin.pk)
     grant = operator.role_grants.get(role=Role.HELPLINE_SUPERVISOR)
-    entries = list(AuditEntry.objects.filter(seq__gt=since).order_by("seq"))
+    entries = entries_since(since)
     assert [(e.action, e.actor_id) for e in entries if e.action != "rolegrantrequest.list"] == [
         ("rolegrantrequest.create", platform_admin.pk),
         ("rolegrantrequest.approve", second_admin.pk),

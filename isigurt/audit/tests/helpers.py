@@ -44,3 +44,18 @@ def make_entries(n: int, *, actor=None, seal: bool = True) -> list:
         return written
     audit_seal()
     return list(AuditEntry.objects.filter(pk__in=[e.pk for e in written]).order_by("seq"))
+
+
+def last_entry_id() -> int:
+    """The newest audit entry's id (entries get their ``seq`` only when sealed; ids at once)."""
+    from isigurt.audit.models import AuditEntry
+
+    entry = AuditEntry.objects.order_by("-pk").first()
+    return entry.pk if entry else 0
+
+
+def entries_since(entry_id: int) -> list:
+    """Audit entries written after ``entry_id``, oldest first."""
+    from isigurt.audit.models import AuditEntry
+
+    return list(AuditEntry.objects.filter(pk__gt=entry_id).order_by("pk"))
