@@ -1,8 +1,12 @@
 """Project-level views that belong to no single app."""
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
@@ -26,7 +30,13 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_not_required
 def set_language(request: HttpRequest) -> HttpResponse:
-    return django_set_language(request)
+    # Django translates `next` by resolving it in the active language, which here is the
+    # visitor's cookie or browser language, not the page's: resolve it in the language of its
+    # own prefix, or "Shqip" on /en/report/ would keep the English address.
+    next_url = str(request.POST.get("next") or request.GET.get("next") or "")
+    page_language = translation.get_language_from_path(urlsplit(next_url).path)
+    with translation.override(page_language or settings.LANGUAGE_CODE):
+        return django_set_language(request)
 
 
 # --- error pages: in the visitor's language, with the quick exit; JSON under /api/ ---------

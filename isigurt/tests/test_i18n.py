@@ -109,6 +109,25 @@ def test_the_language_switch_keeps_the_page(client: Client) -> None:
     assert response["Location"] == "/en/"
 
 
+@pytest.mark.parametrize(
+    ("active", "language", "page", "expected"),
+    [
+        ("sq", "sq", "/en/report/", "/raporto/"),  # back to Albanian from an English page
+        ("en", "sq", "/en/report/", "/raporto/"),
+        ("sq", "en", "/raporto/", "/en/report/"),
+        ("en", "en", "/ndjek/", "/en/track/"),
+    ],
+)
+def test_the_language_switch_goes_to_the_same_page_in_the_chosen_language(
+    client: Client, active: str, language: str, page: str, expected: str
+) -> None:
+    client.cookies["django_language"] = active
+    with translation.override(active):
+        response = client.post(reverse("set_language"), {"language": language, "next": page})
+    assert response.status_code == 302
+    assert response["Location"] == expected
+
+
 def test_translated_url_paths_exist_in_both_languages() -> None:
     with translation.override("sq"):
         albanian = reverse("reports:start")
