@@ -78,6 +78,17 @@ def test_a_child_reports_with_javascript_on(page, live_server):
     assert drafts == 0
 
 
+def test_the_danger_box_stays_on_step_two_with_javascript_on(new_context, live_server):
+    page = new_context().new_page()
+    page.goto(f"{live_server.url}/en/report/?audience=teen")
+    page.check("input[name=category][value=grooming]")
+    page.check("input[name=child_in_danger][value=yes]")
+    page.click("#start-form button[type=submit]")
+    page.wait_for_url("**/en/report/details/")
+    assert page.locator("#danger-now").is_visible()
+    assert page.locator('#danger-now a[href="tel:112"]').is_visible()
+
+
 def test_a_child_reports_with_javascript_off(new_context, live_server):
     page = new_context(java_script_enabled=False).new_page()
     page.goto(f"{live_server.url}/en/report/")

@@ -21,7 +21,9 @@
   // --- "Is a child in danger right now?" -----------------------------------------------
   function dangerToggle() {
     var box = $("#danger-now");
-    var radios = $all('input[name="child_in_danger"]');
+    // Only the question's own radios: step 2 carries the answer in a hidden input, and there
+    // the box must stay as the server drew it.
+    var radios = $all('input[type="radio"][name="child_in_danger"]');
     if (!box || !radios.length) return;
     function update() {
       var yes = radios.some(function (r) { return r.checked && r.value === "yes"; });
