@@ -4,7 +4,7 @@ import logging
 import re
 
 # /api/v1/reports/<tracking code>/... : the code is what lets a reporter's report be found.
-_TRACKING_PATH = re.compile(r"(/api/v1/reports/)[^/?]+")
+_TRACKING_PATH = re.compile(r"(/api/v1/reports/)[^/?\s]+")
 
 
 def redact_path(path: str) -> str:

@@ -246,6 +246,8 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # Request lines carry URLs with tracking codes; keep them out of the log (S14).
-    "loggers": {"django.server": {"handlers": [], "propagate": False}},
+    # The development server's request lines carry API paths with tracking codes: they go
+    # through the redacting handler (with no handler at all, Python's last-resort handler would
+    # print 4xx lines unfiltered).
+    "loggers": {"django.server": {"handlers": ["console"], "propagate": False}},
 }
