@@ -299,3 +299,30 @@ def test_no_device_is_created_by_reading_the_admin(platform_admin, staff_client)
     before = StaffTOTPDevice.objects.count()
     staff_client(platform_admin).get("/admin/")
     assert StaffTOTPDevice.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"age_band": "13_15"},
+        {"gender": "girl"},
+        {"platform__iexact": "examplegame"},
+        {"child_in_danger": "1"},
+        {"municipality": "1"},
+        {"secret_hash__startswith": "a"},
+    ],
+)
+def test_the_report_list_cannot_be_narrowed_by_a_field_it_does_not_show(
+    query, platform_admin, staff_client
+):
+    EXISTING[Report]()
+    client = staff_client(platform_admin)
+    response = client.get(reverse("admin:reports_report_changelist"), query)
+    assert response.status_code == 400
+
+
+def test_the_report_list_keeps_its_own_filters(platform_admin, staff_client):
+    EXISTING[Report]()
+    client = staff_client(platform_admin)
+    response = client.get(reverse("admin:reports_report_changelist"), {"category": "grooming"})
+    assert response.status_code == 200
