@@ -17,12 +17,12 @@ from isigurt.reports.services import evidence_erase
 
 
 class ReadOnlyAdmin(AuditedReadAdminMixin, admin.ModelAdmin):
-    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         # Only the list's own filters: a hand-made query string (?age_band=…, ?platform__iexact=…,
         # ?secret_hash__startswith=…) must not narrow the list by a field the admin does not
         # show, which would let it read a child's details one filter at a time.
         field = lookup.split(LOOKUP_SEP, 1)[0]
-        filters = {item if isinstance(item, str) else item[0] for item in self.list_filter}
+        filters = {item for item in self.list_filter if isinstance(item, str)}
         return field in filters and super().lookup_allowed(lookup, value, request)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
