@@ -81,10 +81,9 @@ web = Client(REMOTE_ADDR="198.51.100.1")
 start(web)
 page = form_page(web)
 for _ in range(rounds):
-    # An answer missing (contact_method): the form is refused, the pictures are not decoded,
-    # yet the request carried pictures and spends the budget.
-    data = details(page)
-    del data["contact_method"]
+    # An answer refused (not a phone number): no report, the pictures are not decoded, yet
+    # the request carried pictures and spends the budget.
+    data = details(page, phone_numbers="call me maybe")
     data["evidence"] = [_upload("a.png", bomb), _upload("b.txt", b"not a picture")]
     statuses["web_form"].append(web.post(url("reports:form"), data).status_code)
 
