@@ -168,11 +168,33 @@ def categories(
     }
 
 
+def _follow_up_links() -> dict[str, Any]:
+    """OpenAPI links from a created report to what its reporter can do next (the code and
+    secret of the answer fill the follow-ups' parameters)."""
+    parameters = {
+        "tracking_code": "$response.body#/tracking_code",
+        "header.X-Report-Secret": "$response.body#/secret",
+    }
+    operations = {
+        "ReportStatus": "isigurt_reports_api_report_status",
+        "ReportMessage": "isigurt_reports_api_report_message",
+        "ReportInformation": "isigurt_reports_api_report_information",
+        "ReportEvidence": "isigurt_reports_api_report_evidence",
+    }
+    return {
+        name: {"operationId": operation, "parameters": parameters}
+        for name, operation in operations.items()
+    }
+
+
 @router.post(
     "/reports",
     response={201: ReportCreatedOut, 409: ErrorOut, **ERROR_RESPONSES},
     summary="File a report (requires an Idempotency-Key header)",
-    openapi_extra=_example(REPORT_EXAMPLE),
+    openapi_extra={
+        **_example(REPORT_EXAMPLE),
+        "responses": {201: {"links": _follow_up_links()}},
+    },
 )
 def report_create(
     request: HttpRequest,

@@ -405,3 +405,36 @@ def test_staff_see_where_a_direction_control_was():
     template = (ROOT / "isigurt/reports/templates/reports/staff/detail.html").read_text()
     for field in ("f.platform", "f.description", "f.contact_value", "message.body", "name", "url"):
         assert re.search(r"\{\{ " + re.escape(field) + r"[^}]*\|bidi_marked", template), field
+
+
+# --- 5. the API's answers stay in its one shape --------------------------------------------
+
+
+def test_a_multipart_body_without_a_boundary_is_a_json_error(client):
+    report = submitted(category="bullying")
+    response = api(
+        client,
+        "post",
+        f"/reports/{report.tracking_code}/evidence",
+        data=b"--x\r\n",
+        content_type="multipart/form-data",
+        HTTP_X_REPORT_SECRET=report.secret,
+    )
+    assert 400 <= response.status_code < 500
+    assert set(response.json()) == {"detail", "errors"}
+    assert "Traceback" not in response.content.decode()
+
+
+def test_the_spec_links_a_created_report_to_its_follow_ups(client):
+    spec = client.get("/api/v1/openapi.json").json()
+    links = spec["paths"]["/api/v1/reports"]["post"]["responses"]["201"]["links"]
+    assert {link["operationId"] for link in links.values()} == {
+        "isigurt_reports_api_report_status",
+        "isigurt_reports_api_report_message",
+        "isigurt_reports_api_report_information",
+        "isigurt_reports_api_report_evidence",
+    }
+    body = spec["components"]["schemas"]["MessageIn"]["properties"]["body"]
+    assert re.fullmatch(body["pattern"], "Hello\nthere") and not re.fullmatch(
+        body["pattern"], "a\x07"
+    )
