@@ -71,6 +71,15 @@ IdempotencyKey = Header(
     " again when retrying the same report.",
     examples=["3f1c9a52-0c55-4d6f-8b39-0d1e4f7a9b21"],
 )
+FollowUpKey = Header(
+    None,
+    alias=IDEMPOTENCY_HEADER,
+    min_length=1,
+    max_length=255,
+    pattern=services.IDEMPOTENCY_KEY_RE.pattern,
+    description="Optional: send the same key again when retrying the same follow-up; it is"
+    " then answered as the first time and added once.",
+)
 ReportSecret = Header("", alias=SECRET_HEADER, description="The secret shown with the code.")
 ClientName = Header(
     "",
@@ -111,6 +120,40 @@ def _open_report(request: HttpRequest, tracking_code: str, secret: str) -> Repor
         track_failure(request, code=tracking_code)
         raise ApiError(404, _("No report matches this tracking code and secret."))
     return report
+
+
+def _once(
+    request: HttpRequest,
+    report: Report,
+    key: str | None,
+    client: str,
+    fingerprint: str,
+    post: Any,
+    response: HttpResponse,
+) -> dict[str, Any]:
+    """A follow-up posted at most once per Idempotency-Key (the app retries after a lost
+    answer); the API's answers for a reused or in-flight key."""
+    try:
+        answer, replayed = services.followup_once(
+            report=report,
+            idempotency_key=key,
+            idempotency_scope=idempotency_scope(request, client),
+            fingerprint=fingerprint,
+            post=post,
+        )
+    except services.IdempotencyConflict as exc:
+        raise ApiError(
+            422, _("This Idempotency-Key was already used for a different request."), exc.errors
+        ) from None
+    except services.IdempotencyInProgress:
+        raise ApiError(
+            409,
+            _("A request with this Idempotency-Key is still being processed. Try again shortly."),
+            headers={"Retry-After": "1"},
+        ) from None
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return answer
 
 
 def _spend_followup(request: HttpRequest) -> None:
@@ -268,15 +311,27 @@ def report_status(request: HttpRequest, tracking_code: str, secret: str = Report
     openapi_extra=_example(MESSAGE_EXAMPLE),
 )
 def report_message(
-    request: HttpRequest, tracking_code: str, message: MessageIn, secret: str = ReportSecret
+    request: HttpRequest,
+    response: HttpResponse,
+    tracking_code: str,
+    message: MessageIn,
+    secret: str = ReportSecret,
+    idempotency_key: str | None = FollowUpKey,
+    client: str = ClientName,
 ) -> Any:
     _spend_followup(request)
     report = _open_report(request, tracking_code, secret)
-    try:
+
+    def post() -> dict[str, Any]:
         services.report_message_post(report=report, body=message.body)
+        return {"detail": _("Your message was sent."), "errors": []}
+
+    fingerprint = services.request_fingerprint("message", message.body)
+    try:
+        answer = _once(request, report, idempotency_key, client, fingerprint, post, response)
     except services.ReportInvalid as exc:
         raise _invalid(exc.errors) from None
-    return Status(201, {"detail": _("Your message was sent."), "errors": []})
+    return Status(201, answer)
 
 
 @router.post(
@@ -289,15 +344,24 @@ def report_information(
     request: HttpRequest,
     tracking_code: str,
     information: InformationIn,
+    response: HttpResponse,
     secret: str = ReportSecret,
+    idempotency_key: str | None = FollowUpKey,
+    client: str = ClientName,
 ) -> Any:
     _spend_followup(request)
     report = _open_report(request, tracking_code, secret)
-    try:
+
+    def post() -> dict[str, Any]:
         services.report_add_information(report=report, text=information.text)
+        return {"detail": _("Thank you. We added this to your report."), "errors": []}
+
+    fingerprint = services.request_fingerprint("information", information.text)
+    try:
+        answer = _once(request, report, idempotency_key, client, fingerprint, post, response)
     except services.ReportInvalid as exc:
         raise _invalid({"text": exc.errors.get("body", [])}) from None
-    return Status(201, {"detail": _("Thank you. We added this to your report."), "errors": []})
+    return Status(201, answer)
 
 
 @router.post(

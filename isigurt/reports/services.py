@@ -26,7 +26,7 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -343,6 +343,60 @@ def scoped_idempotency_key(key: str, *, scope: str | None) -> str:
 
 
 # --- the reporter's follow-up --------------------------------------------------------------
+
+
+def followup_once(
+    *,
+    report: Report,
+    idempotency_key: str | None,
+    idempotency_scope: str,
+    fingerprint: str,
+    post: Callable[[], dict[str, Any]],
+) -> tuple[dict[str, Any], bool]:
+    """Run a follow-up (message, information, picture) at most once per Idempotency-Key.
+
+    The phone app sends a key with each follow-up and retries after a lost answer: the same
+    key and request return the first answer and add no second row (``replayed`` True); the
+    same key with another request raises IdempotencyConflict; one still in flight,
+    IdempotencyInProgress. Without a key, ``post`` simply runs. ``post`` returns the answer's
+    body, kept with the record (no secret: follow-ups have none).
+    """
+    if idempotency_key is None:
+        return post(), False
+    if not idempotency_key_valid(idempotency_key):
+        raise ReportInvalid(
+            {"idempotency_key": [_("The Idempotency-Key must be 1 to 255 printable characters.")]}
+        )
+    stored = scoped_idempotency_key(
+        f"followup:{report.pk}:{idempotency_key}", scope=idempotency_scope
+    )
+    with transaction.atomic():
+        _lock_idempotency_key(stored)
+        existing = IdempotencyRecord.objects.filter(key=stored).first()
+        if existing is not None:
+            if not hmac.compare_digest(existing.fingerprint, fingerprint):
+                raise IdempotencyConflict(
+                    {
+                        "idempotency_key": [
+                            _("This Idempotency-Key was already used for a different request.")
+                        ]
+                    }
+                )
+            return dict(existing.response), True
+        answer = post()
+        IdempotencyRecord.objects.create(
+            key=stored, fingerprint=fingerprint, report=report, secret="", response=answer
+        )
+    return answer, False
+
+
+def request_fingerprint(*parts: str | bytes) -> str:
+    """SHA-256 over a follow-up's parts (its kind, then its text or picture bytes)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
 
 
 _DUMMY_HASH = "0" * 64

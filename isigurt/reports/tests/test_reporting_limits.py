@@ -438,3 +438,32 @@ def test_the_spec_links_a_created_report_to_its_follow_ups(client):
     assert re.fullmatch(body["pattern"], "Hello\nthere") and not re.fullmatch(
         body["pattern"], "a\x07"
     )
+
+
+# --- 7. follow-ups retried with the same Idempotency-Key are added once ---------------------
+
+
+@pytest.mark.parametrize(("path", "field"), [("messages", "body"), ("information", "text")])
+def test_a_follow_up_retried_with_its_key_is_added_once(client, path, field):
+    report = submitted()
+
+    def send(text: str, key: str | None = "retry-1"):  # type: ignore[no-untyped-def]
+        headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+        return api(
+            client,
+            "post",
+            f"/reports/{report.tracking_code}/{path}",
+            data=json.dumps({field: text}),
+            content_type="application/json",
+            HTTP_X_REPORT_SECRET=report.secret,
+            HTTP_X_ISIGURT_CLIENT="app",
+            **headers,
+        )
+
+    first, again = send("Hello."), send("Hello.")
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert send("Another text.").status_code == 422
+    assert ReportMessage.objects.filter(report=report.report).count() == 1
+    send("Hello.", key=None)
+    assert ReportMessage.objects.filter(report=report.report).count() == 2
