@@ -58,6 +58,21 @@ created = json.load(urllib.request.urlopen(request, timeout=10))
 print("[parameters]")
 print(f'"path.tracking_code" = "{created["tracking_code"]}"')
 print(f'"header.X-Report-Secret" = "{created["secret"]}"')
+# Schema-valid requests the platform rightly refuses, each documented in the spec:
+# - POST /reports: an Idempotency-Key used before with another body is 422 (R4), and
+#   generated keys repeat (the spec's example, short keys from the coverage phase);
+# - evidence: any bytes fit `format: binary`, but only a real picture is taken (422).
+print("""
+[[operations]]
+include-path = "/api/v1/reports"
+include-method = "POST"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "409", "422"]
+
+[[operations]]
+include-path = "/api/v1/reports/{tracking_code}/evidence"
+include-method = "POST"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "404", "413", "422"]
+""")
 PYTHON
 
 set +e

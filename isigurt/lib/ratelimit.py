@@ -195,23 +195,6 @@ def tracking_code_key(code: str) -> str:
     return salted_hmac("isigurt.lib.ratelimit.code", normalised, algorithm="sha256").hexdigest()
 
 
-def _exhausted(scope: str, key: str, limits: Sequence[Limit]) -> int:
-    """Seconds until `key` may try again in `scope` (0 if it may now), counting nothing.
-
-    Raises whatever the store raises.
-    """
-    now = _clock()
-    windows = [(limit, int(now // limit.seconds)) for limit in limits]
-    keys = [_cache_key(scope, key, limit, window) for limit, window in windows]
-    counts = cache.get_many(keys)
-    waits = [
-        math.ceil((window + 1) * limit.seconds - now)
-        for (limit, window), cache_key in zip(windows, keys, strict=True)
-        if int(counts.get(cache_key, 0)) >= limit.count
-    ]
-    return max([max(wait, 1) for wait in waits], default=0)
-
-
 def track_attempt(request: HttpRequest, *, code: str) -> RateDecision:
     """Before a tracking code and secret are checked (web form, every API call with a secret).
 
@@ -224,16 +207,16 @@ def track_attempt(request: HttpRequest, *, code: str) -> RateDecision:
     if not settings.RATE_LIMIT_ENABLED:
         return RateDecision(allowed=True)
     client = client_key(request)
-    try:
-        wait = max(
-            _exhausted(
-                TRACK_CODE_FAILURE_SCOPE, tracking_code_key(code), TRACK_CODE_FAILURE_LIMITS
-            ),
-            _exhausted(TRACK_CLIENT_FAILURE_SCOPE, client, TRACK_CLIENT_FAILURE_LIMITS),
-        )
-    except Exception as exc:  # any store failure: tracking stays closed
-        logger.warning("rate limit store unavailable scope=track error=%s", type(exc).__name__)
-        return RateDecision(allowed=False, store_down=True)
+    locks = (
+        (TRACK_CODE_FAILURE_SCOPE, tracking_code_key(code), TRACK_CODE_FAILURE_LIMITS),
+        (TRACK_CLIENT_FAILURE_SCOPE, client, TRACK_CLIENT_FAILURE_LIMITS),
+    )
+    wait = 0
+    for scope, key, limits in locks:
+        lock = rate_limit_exhausted(scope=scope, key=key, limits=limits, fail_open=False)
+        if lock.store_down:  # tracking stays closed
+            return lock
+        wait = max(wait, lock.retry_after)
     if wait:
         return RateDecision(allowed=False, retry_after=wait)
     return _spend_once(

@@ -23,8 +23,14 @@ from ninja.files import UploadedFile
 
 from isigurt.api.errors import ApiError, ErrorOut
 from isigurt.lib.helpline import EMERGENCY_NUMBER, HELPLINE_NUMBER
-from isigurt.lib.images import MAX_UPLOAD_BYTES, ImageRejected
-from isigurt.lib.ratelimit import INTAKE_LIMITS, client_key, rate_limit_check
+from isigurt.lib.images import MAX_UPLOAD_BYTES, DecoderBusy, ImageRejected, RequestPixelBudget
+from isigurt.lib.ratelimit import (
+    client_key,
+    followup_spend,
+    intake_spend,
+    track_attempt,
+    track_failure,
+)
 from isigurt.reports import services
 from isigurt.reports.categories import advice_for, category_specs
 from isigurt.reports.models import Audience, Channel, Report
@@ -65,6 +71,15 @@ IdempotencyKey = Header(
     " again when retrying the same report.",
     examples=["3f1c9a52-0c55-4d6f-8b39-0d1e4f7a9b21"],
 )
+FollowUpKey = Header(
+    None,
+    alias=IDEMPOTENCY_HEADER,
+    min_length=1,
+    max_length=255,
+    pattern=services.IDEMPOTENCY_KEY_RE.pattern,
+    description="Optional: send the same key again when retrying the same follow-up; it is"
+    " then answered as the first time and added once.",
+)
 ReportSecret = Header("", alias=SECRET_HEADER, description="The secret shown with the code.")
 ClientName = Header(
     "",
@@ -81,11 +96,91 @@ def _example(example: dict[str, Any], content_type: str = "application/json") ->
     return {"requestBody": {"content": {content_type: {"example": example}}}}
 
 
-def _open_report(tracking_code: str, secret: str) -> Report:
+def _open_report(request: HttpRequest, tracking_code: str, secret: str) -> Report:
+    """The report for this code and secret, under the same tracking limits as the web page.
+
+    Wrong secrets count toward a lock on the code (from anywhere) and on the client; the
+    limiter's store down means 503 (tracking fails closed).
+    """
+    decision = track_attempt(request, code=tracking_code)
+    if not decision.allowed:
+        if decision.store_down:
+            raise ApiError(
+                503,
+                _("We cannot check tracking codes right now. Please try again in a few minutes."),
+                headers={"Retry-After": "60"},
+            )
+        raise ApiError(
+            429,
+            _("Too many tries. Please wait and try again."),
+            headers={"Retry-After": str(decision.retry_after)},
+        )
     report = services.report_open(tracking_code=tracking_code, secret=secret)
     if report is None:
+        track_failure(request, code=tracking_code)
         raise ApiError(404, _("No report matches this tracking code and secret."))
     return report
+
+
+def _once(
+    request: HttpRequest,
+    report: Report,
+    key: str | None,
+    client: str,
+    fingerprint: str,
+    post: Any,
+    response: HttpResponse,
+) -> dict[str, Any]:
+    """A follow-up posted at most once per Idempotency-Key (the app retries after a lost
+    answer); the API's answers for a reused or in-flight key."""
+    try:
+        answer, replayed = services.followup_once(
+            report=report,
+            idempotency_key=key,
+            idempotency_scope=idempotency_scope(request, client),
+            fingerprint=fingerprint,
+            post=post,
+        )
+    except services.IdempotencyConflict as exc:
+        raise ApiError(
+            422, _("This Idempotency-Key was already used for a different request."), exc.errors
+        ) from None
+    except services.IdempotencyInProgress:
+        raise ApiError(
+            409,
+            _("A request with this Idempotency-Key is still being processed. Try again shortly."),
+            headers={"Retry-After": "1"},
+        ) from None
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return answer
+
+
+def _spend_followup(request: HttpRequest) -> None:
+    """One follow-up of the allowance shared with the web pages, before any work is done."""
+    decision = followup_spend(request)
+    if not decision.allowed:
+        raise ApiError(
+            429,
+            _("You sent a lot in a short time. Please wait, then send it again."),
+            headers={"Retry-After": str(decision.retry_after)},
+        )
+
+
+def idempotency_scope(request: HttpRequest, client: str) -> str:
+    """Who an Idempotency-Key belongs to (the IETF draft lets a server scope keys per client).
+
+    The phone app names itself in X-Isigurt-Client and retries from the same device after a
+    lost answer, often from another address (mobile networks change it): scoping its keys by
+    address would file the retried report twice. Its keys are random UUIDs made on the
+    device, so the app's name is its scope. Any other client is scoped by its address (a
+    keyed hash of it): the same key from elsewhere is another key, and never replays someone
+    else's code and secret.
+    """
+    name = client.strip().lower()
+    if name:
+        return f"client:{name}"
+    return f"address:{client_key(request)}"
 
 
 def _invalid(errors: dict[str, list[str]]) -> ApiError:
@@ -116,11 +211,33 @@ def categories(
     }
 
 
+def _follow_up_links() -> dict[str, Any]:
+    """OpenAPI links from a created report to what its reporter can do next (the code and
+    secret of the answer fill the follow-ups' parameters)."""
+    parameters = {
+        "tracking_code": "$response.body#/tracking_code",
+        "header.X-Report-Secret": "$response.body#/secret",
+    }
+    operations = {
+        "ReportStatus": "isigurt_reports_api_report_status",
+        "ReportMessage": "isigurt_reports_api_report_message",
+        "ReportInformation": "isigurt_reports_api_report_information",
+        "ReportEvidence": "isigurt_reports_api_report_evidence",
+    }
+    return {
+        name: {"operationId": operation, "parameters": parameters}
+        for name, operation in operations.items()
+    }
+
+
 @router.post(
     "/reports",
     response={201: ReportCreatedOut, 409: ErrorOut, **ERROR_RESPONSES},
     summary="File a report (requires an Idempotency-Key header)",
-    openapi_extra=_example(REPORT_EXAMPLE),
+    openapi_extra={
+        **_example(REPORT_EXAMPLE),
+        "responses": {201: {"links": _follow_up_links()}},
+    },
 )
 def report_create(
     request: HttpRequest,
@@ -131,11 +248,10 @@ def report_create(
 ) -> Any:
     """Returns the tracking code and the secret (shown once; a retry with the same key and body
     returns them again), the status and the advice for the category."""
-    decision = rate_limit_check(
-        scope="intake", key=client_key(request), limits=INTAKE_LIMITS, fail_open=True
-    )
+    decision = intake_spend(request)  # first, shared with the web form
+    scope = idempotency_scope(request, client)
     # A retry of a report already acknowledged is answered even past the limit: it adds nothing.
-    if not decision.allowed and not services.idempotency_key_used(idempotency_key):
+    if not decision.allowed and not services.idempotency_key_used(idempotency_key, scope=scope):
         raise ApiError(
             429,
             _("Too many reports from here just now. Please try again later."),
@@ -148,6 +264,7 @@ def report_create(
             draft=report,
             channel=channel,
             idempotency_key=idempotency_key,
+            idempotency_scope=scope,
             flagged=decision.store_down,
         )
     except services.IdempotencyConflict as exc:
@@ -182,7 +299,7 @@ def report_create(
     summary="The status of a report and its messages (secret in X-Report-Secret)",
 )
 def report_status(request: HttpRequest, tracking_code: str, secret: str = ReportSecret) -> Any:
-    report = _open_report(tracking_code, secret)
+    report = _open_report(request, tracking_code, secret)
     request.no_store = True  # type: ignore[attr-defined]
     return report_public_status(report=report)
 
@@ -194,14 +311,27 @@ def report_status(request: HttpRequest, tracking_code: str, secret: str = Report
     openapi_extra=_example(MESSAGE_EXAMPLE),
 )
 def report_message(
-    request: HttpRequest, tracking_code: str, message: MessageIn, secret: str = ReportSecret
+    request: HttpRequest,
+    response: HttpResponse,
+    tracking_code: str,
+    message: MessageIn,
+    secret: str = ReportSecret,
+    idempotency_key: str | None = FollowUpKey,
+    client: str = ClientName,
 ) -> Any:
-    report = _open_report(tracking_code, secret)
-    try:
+    _spend_followup(request)
+    report = _open_report(request, tracking_code, secret)
+
+    def post() -> dict[str, Any]:
         services.report_message_post(report=report, body=message.body)
+        return {"detail": _("Your message was sent."), "errors": []}
+
+    fingerprint = services.request_fingerprint("message", message.body)
+    try:
+        answer = _once(request, report, idempotency_key, client, fingerprint, post, response)
     except services.ReportInvalid as exc:
         raise _invalid(exc.errors) from None
-    return Status(201, {"detail": _("Your message was sent."), "errors": []})
+    return Status(201, answer)
 
 
 @router.post(
@@ -214,14 +344,24 @@ def report_information(
     request: HttpRequest,
     tracking_code: str,
     information: InformationIn,
+    response: HttpResponse,
     secret: str = ReportSecret,
+    idempotency_key: str | None = FollowUpKey,
+    client: str = ClientName,
 ) -> Any:
-    report = _open_report(tracking_code, secret)
-    try:
+    _spend_followup(request)
+    report = _open_report(request, tracking_code, secret)
+
+    def post() -> dict[str, Any]:
         services.report_add_information(report=report, text=information.text)
+        return {"detail": _("Thank you. We added this to your report."), "errors": []}
+
+    fingerprint = services.request_fingerprint("information", information.text)
+    try:
+        answer = _once(request, report, idempotency_key, client, fingerprint, post, response)
     except services.ReportInvalid as exc:
         raise _invalid({"text": exc.errors.get("body", [])}) from None
-    return Status(201, {"detail": _("Thank you. We added this to your report."), "errors": []})
+    return Status(201, answer)
 
 
 @router.post(
@@ -242,7 +382,8 @@ def report_evidence(
     file: File[UploadedFile],
     secret: str = ReportSecret,
 ) -> Any:
-    report = _open_report(tracking_code, secret)
+    _spend_followup(request)  # before the picture is read, whatever the outcome
+    report = _open_report(request, tracking_code, secret)
     if file.size is not None and file.size > MAX_UPLOAD_BYTES:
         raise ApiError(
             413,
@@ -251,10 +392,18 @@ def report_evidence(
             {"file": [_("This picture is too large.")]},
         )
     try:
-        evidence = services.evidence_attach(report=report, data=file.read(MAX_UPLOAD_BYTES + 1))
+        evidence = services.evidence_attach(
+            report=report, data=file.read(MAX_UPLOAD_BYTES + 1), budget=RequestPixelBudget()
+        )
+    except DecoderBusy as exc:
+        raise ApiError(
+            503,
+            str(exc.message),
+            {"file": [str(exc.message)]},
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from None
     except ImageRejected as exc:
-        status = 413 if exc.code == "too_large" else 422
-        raise ApiError(status, str(exc.message), {"file": [str(exc.message)]}) from None
+        raise ApiError(exc.status, str(exc.message), {"file": [str(exc.message)]}) from None
     except services.EvidenceRefused as exc:
         raise ApiError(422, exc.message, {"file": [exc.message]}) from None
     return Status(

@@ -32,16 +32,22 @@ class ReportCreatedOut(Schema):
     advice: list[str]
 
 
+# What clean_message accepts, said in the schema so that clients (and schemathesis) know it: no
+# control characters but tab and line breaks, and at least one character that is not a space.
+_ALLOWED = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+MESSAGE_PATTERN = rf"^{_ALLOWED}*[^\s\x00-\x1f\x7f-\x9f]{_ALLOWED}*$"
+
+
 class MessageIn(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [MESSAGE_EXAMPLE]})
 
-    body: str = Field(min_length=1, max_length=MAX_MESSAGE_LENGTH)
+    body: str = Field(min_length=1, max_length=MAX_MESSAGE_LENGTH, pattern=MESSAGE_PATTERN)
 
 
 class InformationIn(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [INFORMATION_EXAMPLE]})
 
-    text: str = Field(min_length=1, max_length=MAX_MESSAGE_LENGTH)
+    text: str = Field(min_length=1, max_length=MAX_MESSAGE_LENGTH, pattern=MESSAGE_PATTERN)
 
 
 class MessageOut(Schema):

@@ -26,7 +26,7 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,15 +35,17 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from isigurt.lib.images import (
     MAX_FILES_PER_REPORT,
+    DecoderBusy,
     ImageHashes,
     ImageRejected,
+    RequestPixelBudget,
     SanitisedImage,
-    hash_image,
-    sanitise_image,
+    decode_picture,
 )
 from isigurt.reports import storage
 from isigurt.reports.categories import EVIDENCE_CATEGORIES
@@ -170,10 +172,11 @@ def idempotency_key_valid(key: str) -> bool:
     return isinstance(key, str) and bool(IDEMPOTENCY_KEY_RE.match(key))
 
 
-def _fingerprint(draft: ReportDraft, channel: str, pictures: Sequence[bytes]) -> str:
+def _fingerprint(draft: ReportDraft, channel: str, pictures: Sequence[Picture]) -> str:
     canonical: dict[str, Any] = {"channel": channel, **draft.canonical()}
     if pictures:
-        canonical["pictures"] = [hashlib.sha256(data).hexdigest() for data in pictures]
+        # SHA-256 of the bytes sent, as before decoding: a retry of the same upload matches.
+        canonical["pictures"] = [picture.hashes.sha256 for picture in pictures]
     encoded = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(encoded.encode()).hexdigest()
 
@@ -232,21 +235,24 @@ def report_submit(
     channel: str,
     idempotency_key: str | None = None,
     flagged: bool = False,
-    pictures: Sequence[bytes] = (),
+    pictures: Sequence[Picture] = (),
+    idempotency_scope: str | None = None,
 ) -> SubmittedReport:
     """Store a report and its pictures, with its outbox and audit rows, in one transaction.
 
-    ``draft`` is already valid (ReportDraft validates on construction). Each picture is
-    decoded once, before anything is written; a bad one raises ReportInvalid with every
-    problem under "evidence" and nothing is stored. For an abuse-material report pictures are
-    hashed and discarded (S11), and one that cannot be read is skipped: the link is what
-    counts. Picture files are written inside the transaction, before their rows, and removed
-    again if it rolls back.
+    ``draft`` is already valid (ReportDraft validates on construction). ``pictures`` come
+    from ``pictures_decode`` for the draft's category (decoded once, within the request's
+    bounds, after the caller spent its rate-limit budget). For an abuse-material report they
+    are hashed only and nothing of them is stored (S11). Picture files are written inside the
+    transaction, before their rows, and removed again if it rolls back.
 
     Raises ReportInvalid, IdempotencyConflict (the key was used for another request: 422) or
     IdempotencyInProgress (the same key is being processed: 409). A retry with the same key
     and the same request (pictures included) returns the first answer, secret included, with
-    ``replayed=True``. The caller acknowledges only after this returns, i.e. after the commit.
+    ``replayed=True``. With ``idempotency_scope`` (who sent the key: see the API) the key is
+    that client's own: the same key from another scope is another key, so a replay never hands
+    one reporter's code and secret to someone else. The caller acknowledges only after this
+    returns, i.e. after the commit.
     """
     from isigurt.audit.services import audit_record
     from isigurt.outbox.services import outbox_enqueue
@@ -255,8 +261,11 @@ def report_submit(
         raise ReportInvalid(
             {"idempotency_key": [_("The Idempotency-Key must be 1 to 255 printable characters.")]}
         )
-    decoded = _decode_pictures(category=draft.category, uploads=pictures)
-    fingerprint = _fingerprint(draft, channel, pictures)
+    if idempotency_key is not None:
+        idempotency_key = scoped_idempotency_key(idempotency_key, scope=idempotency_scope)
+    _check_pictures_allowed(category=draft.category, count=len(pictures))
+    decoded = list(pictures)
+    fingerprint = _fingerprint(draft, channel, decoded)
 
     written: list[str] = []
     try:
@@ -316,12 +325,78 @@ def idempotency_records_purge(*, now: datetime | None = None) -> int:
     return deleted
 
 
-def idempotency_key_used(key: str) -> bool:
+def idempotency_key_used(key: str, *, scope: str | None = None) -> bool:
     """Whether a report was already filed with this key (its retry needs no new capacity)."""
-    return IdempotencyRecord.objects.filter(key=key).exists()
+    return IdempotencyRecord.objects.filter(key=scoped_idempotency_key(key, scope=scope)).exists()
+
+
+def scoped_idempotency_key(key: str, *, scope: str | None) -> str:
+    """The key as stored: as given without a scope, else a keyed hash of scope and key.
+
+    The IETF draft lets a server scope keys to the client; the hash keeps the stored key within
+    the column whatever the scope, and says nothing of the client.
+    """
+    if scope is None:
+        return key
+    digest = salted_hmac("isigurt.reports.idempotency-scope", f"{scope}\n{key}", algorithm="sha256")
+    return f"scoped:{digest.hexdigest()}"
 
 
 # --- the reporter's follow-up --------------------------------------------------------------
+
+
+def followup_once(
+    *,
+    report: Report,
+    idempotency_key: str | None,
+    idempotency_scope: str,
+    fingerprint: str,
+    post: Callable[[], dict[str, Any]],
+) -> tuple[dict[str, Any], bool]:
+    """Run a follow-up (message, information, picture) at most once per Idempotency-Key.
+
+    The phone app sends a key with each follow-up and retries after a lost answer: the same
+    key and request return the first answer and add no second row (``replayed`` True); the
+    same key with another request raises IdempotencyConflict; one still in flight,
+    IdempotencyInProgress. Without a key, ``post`` simply runs. ``post`` returns the answer's
+    body, kept with the record (no secret: follow-ups have none).
+    """
+    if idempotency_key is None:
+        return post(), False
+    if not idempotency_key_valid(idempotency_key):
+        raise ReportInvalid(
+            {"idempotency_key": [_("The Idempotency-Key must be 1 to 255 printable characters.")]}
+        )
+    stored = scoped_idempotency_key(
+        f"followup:{report.pk}:{idempotency_key}", scope=idempotency_scope
+    )
+    with transaction.atomic():
+        _lock_idempotency_key(stored)
+        existing = IdempotencyRecord.objects.filter(key=stored).first()
+        if existing is not None:
+            if not hmac.compare_digest(existing.fingerprint, fingerprint):
+                raise IdempotencyConflict(
+                    {
+                        "idempotency_key": [
+                            _("This Idempotency-Key was already used for a different request.")
+                        ]
+                    }
+                )
+            return dict(existing.response), True
+        answer = post()
+        IdempotencyRecord.objects.create(
+            key=stored, fingerprint=fingerprint, report=report, secret="", response=answer
+        )
+    return answer, False
+
+
+def request_fingerprint(*parts: str | bytes) -> str:
+    """SHA-256 over a follow-up's parts (its kind, then its text or picture bytes)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
 
 
 _DUMMY_HASH = "0" * 64
@@ -406,7 +481,7 @@ def report_status_change(*, report: Report, status: str, actor: Any) -> None:
 
 
 @dataclass(frozen=True)
-class _Picture:
+class Picture:
     """One upload, decoded once: its clean re-encoding (None when only hashed) and hashes."""
 
     hashes: ImageHashes
@@ -414,45 +489,74 @@ class _Picture:
     image: SanitisedImage | None
 
 
-def _decode_picture(*, category: str, data: bytes) -> _Picture:
+def _decode_picture(
+    *, category: str, data: bytes, budget: RequestPixelBudget | None = None
+) -> Picture:
     """Raises ImageRejected. Abuse material is only hashed: its bytes are never re-encoded."""
     if category == Category.ABUSE_MATERIAL:
-        return _Picture(hashes=hash_image(data), size=len(data), image=None)
-    image = sanitise_image(data)
-    return _Picture(hashes=image.hashes, size=len(image.content), image=image)
+        hashed = decode_picture(data, keep=False, budget=budget)
+        return Picture(hashes=hashed.hashes, size=len(data), image=None)
+    image = decode_picture(data, keep=True, budget=budget)
+    return Picture(hashes=image.hashes, size=len(image.content), image=image)
 
 
-def _decode_pictures(*, category: str, uploads: Sequence[bytes]) -> list[_Picture]:
-    """Every upload decoded and checked before anything is stored; ReportInvalid if one fails."""
+def _pictures_problem(*, category: str, count: int) -> str | None:
+    if not count:
+        return None
+    if category != Category.ABUSE_MATERIAL and category not in EVIDENCE_CATEGORIES:
+        return _("Pictures cannot be added to this kind of report.")
+    if count > MAX_EVIDENCE_PER_REPORT:
+        return _("You can add at most %(limit)d pictures.") % {"limit": MAX_EVIDENCE_PER_REPORT}
+    return None
+
+
+def _check_pictures_allowed(*, category: str, count: int) -> None:
+    problem = _pictures_problem(category=category, count=count)
+    if problem is not None:
+        raise ReportInvalid({"evidence": [problem, _choose_again()]})
+
+
+def _choose_again() -> str:
+    return _("Please choose the pictures again: for your safety we do not keep them.")
+
+
+def pictures_decode(
+    *, category: str, uploads: Sequence[bytes], budget: RequestPixelBudget | None = None
+) -> list[Picture]:
+    """Every upload checked and decoded once, before anything is stored (no write here).
+
+    The caller spends the client's rate-limit budget first and gives one RequestPixelBudget
+    per request; the process's DECODE_POOL bounds decoding across requests. Raises
+    ReportInvalid with every problem under "evidence", or DecoderBusy when the process is
+    decoding too much at once (nothing wrong with the pictures: ask to try again). An upload
+    that cannot be read on an abuse-material report is skipped: the link is what counts.
+    """
     if not uploads:
         return []
+    _check_pictures_allowed(category=category, count=len(uploads))
     discard = category == Category.ABUSE_MATERIAL
+    budget = budget or RequestPixelBudget()
     problems: list[str] = []
-    pictures: list[_Picture] = []
-    if not discard and category not in EVIDENCE_CATEGORIES:
-        problems.append(_("Pictures cannot be added to this kind of report."))
-    elif len(uploads) > MAX_EVIDENCE_PER_REPORT:
-        problems.append(
-            _("You can add at most %(limit)d pictures.") % {"limit": MAX_EVIDENCE_PER_REPORT}
-        )
-    else:
-        for number, data in enumerate(uploads, start=1):
-            try:
-                pictures.append(_decode_picture(category=category, data=data))
-            except ImageRejected as exc:
-                if not discard:  # an unreadable upload on an abuse report: the link counts
-                    problems.append(
-                        _("Picture %(number)d: %(problem)s")
-                        % {"number": number, "problem": exc.message}
-                    )
+    pictures: list[Picture] = []
+    for number, data in enumerate(uploads, start=1):
+        try:
+            pictures.append(_decode_picture(category=category, data=data, budget=budget))
+        except DecoderBusy:
+            raise
+        except ImageRejected as exc:
+            if not discard:
+                problems.append(
+                    _("Picture %(number)d: %(problem)s")
+                    % {"number": number, "problem": exc.message}
+                )
     if problems:
-        problems.append(_("Please choose the pictures again: for your safety we do not keep them."))
+        problems.append(_choose_again())
         raise ReportInvalid({"evidence": problems})
     return pictures
 
 
 def _store_pictures(
-    *, report: Report, pictures: Sequence[_Picture], written: list[str]
+    *, report: Report, pictures: Sequence[Picture], written: list[str]
 ) -> list[Evidence]:
     """Inside the caller's transaction: each file first (its name added to ``written``, for
     removal if the transaction rolls back), then its row and audit entry."""
@@ -460,6 +564,8 @@ def _store_pictures(
 
     stored: list[Evidence] = []
     for picture in pictures:
+        if report.category == Category.ABUSE_MATERIAL and picture.image is not None:
+            picture = Picture(hashes=picture.hashes, size=picture.size, image=None)  # S11
         evidence = Evidence(
             report=report,
             sha256=picture.hashes.sha256,
@@ -491,13 +597,23 @@ def _remove_files(names: Sequence[str]) -> None:
         storage.evidence_delete(name=name)
 
 
-def evidence_attach(*, report: Report, data: bytes, filename: str = "") -> Evidence:
+def evidence_attach(
+    *,
+    report: Report,
+    data: bytes,
+    filename: str = "",
+    budget: RequestPixelBudget | None = None,
+) -> Evidence:
     """Check, clean and store one more screenshot on a filed report, encrypted.
+
+    The cheap refusals (category, count) come before the picture is decoded, once, within
+    ``budget`` (one per request) and the process's DECODE_POOL.
 
     For an abuse-material report the image is hashed (SHA-256 and PDQ, for matching) and
     discarded: no bytes are written anywhere and ``Evidence.stored`` is False (S11).
-    Raises isigurt.lib.images.ImageRejected for a bad image, EvidenceRefused when the category
-    takes no evidence or the report already has MAX_EVIDENCE_PER_REPORT files.
+    Raises isigurt.lib.images.ImageRejected for a bad image (DecoderBusy, one of them, when
+    the process is busy: try again), EvidenceRefused when the category takes no evidence or
+    the report already has MAX_EVIDENCE_PER_REPORT files.
     """
     del filename  # never stored nor logged: it may name a person
     discard = report.category == Category.ABUSE_MATERIAL
@@ -508,7 +624,7 @@ def evidence_attach(*, report: Report, data: bytes, filename: str = "") -> Evide
             "too_many_files",
             _("A report can have at most %(limit)d pictures.") % {"limit": MAX_EVIDENCE_PER_REPORT},
         )
-    picture = _decode_picture(category=report.category, data=data)
+    picture = _decode_picture(category=report.category, data=data, budget=budget)
     del data
     written: list[str] = []
     try:
@@ -520,10 +636,11 @@ def evidence_attach(*, report: Report, data: bytes, filename: str = "") -> Evide
     return evidence
 
 
-def evidence_add(*, report: Report, pictures: Sequence[bytes]) -> list[Evidence]:
+def evidence_add(*, report: Report, pictures: Sequence[Picture]) -> list[Evidence]:
     """The reporter adds pictures to a filed report: all stored together, or none.
 
-    Each picture is decoded once; ReportInvalid holds every problem under "evidence".
+    ``pictures`` come from ``pictures_decode`` for the report's category; ReportInvalid holds
+    every problem under "evidence".
     """
     already = Evidence.objects.filter(report=report).count()
     if pictures and already + len(pictures) > MAX_EVIDENCE_PER_REPORT:
@@ -535,11 +652,11 @@ def evidence_add(*, report: Report, pictures: Sequence[bytes]) -> list[Evidence]
                 ]
             }
         )
-    decoded = _decode_pictures(category=report.category, uploads=pictures)
+    _check_pictures_allowed(category=report.category, count=len(pictures))
     written: list[str] = []
     try:
         with transaction.atomic():
-            return _store_pictures(report=report, pictures=decoded, written=written)
+            return _store_pictures(report=report, pictures=pictures, written=written)
     except BaseException:
         _remove_files(written)
         raise

@@ -30,6 +30,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from isigurt.geography.models import County, Municipality
 from isigurt.geography.selectors import county_by_code, municipality_by_slug
+from isigurt.lib.text import bidi_neutralise
 from isigurt.lib.validation import messages_by_field, refuse
 from isigurt.reports.models import (
     AffectedPerson,
@@ -257,7 +258,7 @@ class ReportDraft(BaseModel):
     @field_validator("platform")
     @classmethod
     def _platform(cls, value: str) -> str:
-        return _no_control_characters(value.strip())
+        return bidi_neutralise(_no_control_characters(value.strip())).text
 
     @field_validator("urls")
     @classmethod
@@ -285,7 +286,9 @@ class ReportDraft(BaseModel):
     @field_validator("usernames")
     @classmethod
     def _usernames(cls, values: list[str]) -> list[str]:
-        usernames = [_no_control_characters(v.strip()) for v in values if v.strip()]
+        usernames = [
+            bidi_neutralise(_no_control_characters(v.strip())).text for v in values if v.strip()
+        ]
         return list(dict.fromkeys(usernames))
 
     @field_validator("phone_numbers")
@@ -350,7 +353,8 @@ class ReportDraft(BaseModel):
     @field_validator("description")
     @classmethod
     def _description(cls, value: str) -> str:
-        return _no_control_characters(value, allow_newlines=True)
+        # Direction controls could reorder what staff read: each becomes a visible marker.
+        return bidi_neutralise(_no_control_characters(value, allow_newlines=True)).text
 
     @field_validator("contact_value")
     @classmethod
@@ -432,4 +436,4 @@ def clean_message(text: object) -> tuple[str, list[str]]:
         ]
     if has_control_characters(text, allow_newlines=True):
         return "", [_("This contains characters we cannot accept.")]
-    return text.strip(), []
+    return bidi_neutralise(text.strip()).text, []

@@ -37,8 +37,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from isigurt.lib.images import MAX_UPLOAD_BYTES
-from isigurt.lib.ratelimit import INTAKE_LIMITS, Limit, client_key, rate_limit_check
+from isigurt.lib.images import MAX_UPLOAD_BYTES, DecoderBusy, RequestPixelBudget
+from isigurt.lib.ratelimit import (
+    RateDecision,
+    followup_spend,
+    intake_spend,
+    track_attempt,
+    track_failure,
+)
 from isigurt.lib.views import retry_after_minutes
 from isigurt.reports.categories import advice_for, category_label, category_specs
 from isigurt.reports.forms import (
@@ -61,6 +67,7 @@ from isigurt.reports.services import (
     ReportInvalid,
     evidence_add,
     format_secret,
+    pictures_decode,
     report_add_information,
     report_message_post,
     report_open,
@@ -72,8 +79,7 @@ logger = logging.getLogger(__name__)
 STEP1_KEY = "report_step1"
 DONE_KEY = "report_done"
 TRACKED_KEY = "tracked_report"
-TRACK_LIMITS = (Limit(10, 60), Limit(50, 60 * 60))
-FOLLOWUP_LIMITS = (Limit(30, 60), Limit(300, 24 * 60 * 60))
+BUSY_RETRY_AFTER = DecoderBusy.retry_after
 
 
 def _spec(category: str, audience: str) -> dict[str, Any] | None:
@@ -143,87 +149,117 @@ def _step1(request: HttpRequest) -> dict[str, Any] | None:
     return None
 
 
-def _pictures(request: HttpRequest, form: ReportForm) -> list[bytes]:
-    """The pictures sent with the report, read once (a few more than allowed, to refuse)."""
-    # The abuse-material form has no picture field, but a picture sent anyway is hashed (so
-    # known images can be recognised) and discarded, never stored (S11).
-    if not form.evidence_allowed and form.spec["category"] != Category.ABUSE_MATERIAL:
-        return []
+def _uploads(request: HttpRequest) -> list[bytes]:
+    """The pictures sent, read once (one more than allowed, so the excess can be refused)."""
     uploads = request.FILES.getlist("evidence")[: MAX_EVIDENCE_PER_REPORT + 1]
     return [upload.read(MAX_UPLOAD_BYTES + 1) for upload in uploads]
+
+
+def _busy_message() -> str:
+    return _(
+        "We are busy checking other pictures. Wait a moment, then press Send again:"
+        " your answers are still here, only the pictures need choosing again."
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_not_required
 def report_form(request: HttpRequest) -> HttpResponse:
-    """Only the questions that fit the category: form → report_submit → redirect."""
+    """Only the questions that fit the category: form → report_submit → redirect.
+
+    Every page of this step may echo what the reporter typed: all are no-store.
+    """
     step1 = _step1(request)
     spec = _spec(step1["category"], step1["audience"]) if step1 else None
     if step1 is None or spec is None:
         return redirect("reports:start")
     audience, child_in_danger = step1["audience"], bool(step1["child_in_danger"])
+
+    def page(form: ReportForm, problems: list[str], status: int = 200) -> HttpResponse:
+        context = _form_context(form, spec, step1, problems)
+        return _no_store(request, render(request, "reports/form.html", context, status=status))
+
     if request.method != "POST":
         form = ReportForm(initial={"form_key": uuid.uuid4().hex}, spec=spec, audience=audience)
-        return render(request, "reports/form.html", _form_context(form, spec, step1, []))
+        return page(form, [])
 
     form = ReportForm(request.POST, spec=spec, audience=audience, child_in_danger=child_in_danger)
-    evidence_problems: list[str] = []
-    if form.is_valid() and form.report_draft is not None:
-        # One bucket with the API: a client gets INTAKE_LIMITS across web and app.
-        decision = rate_limit_check(
-            scope="intake", key=client_key(request), limits=INTAKE_LIMITS, fail_open=True
+    # Budget first, before any picture is read and whatever the outcome: a request that may
+    # decode a picture (it carries one) or files a report spends one of INTAKE_LIMITS, shared
+    # with the API.
+    decision: RateDecision | None = None
+    if request.FILES.getlist("evidence"):
+        decision = intake_spend(request)
+    valid = form.is_valid() and form.report_draft is not None
+    if valid and decision is None:
+        decision = intake_spend(request)
+    if decision is not None and not decision.allowed:
+        form.add_error(
+            None,
+            _(
+                "Too many reports were sent from this connection. Please try again"
+                " in %(minutes)d minutes, or call ALO 116 111 now."
+            )
+            % {"minutes": retry_after_minutes(decision.retry_after)},
         )
-        if not decision.allowed:
-            form.add_error(
-                None,
-                _(
-                    "Too many reports were sent from this connection. Please try again"
-                    " in %(minutes)d minutes, or call ALO 116 111 now."
-                )
-                % {"minutes": retry_after_minutes(decision.retry_after)},
-            )
-            context = _form_context(form, spec, step1, evidence_problems)
-            response = render(request, "reports/form.html", context, status=429)
-            response["Retry-After"] = str(decision.retry_after)
-            return response
-        key = f"web:{form.cleaned_data.get('form_key') or uuid.uuid4().hex}"
-        try:
-            report_submit(
-                draft=form.report_draft,
-                channel=Channel.WEB,
-                idempotency_key=key,
-                flagged=decision.store_down,
-                pictures=_pictures(request, form),
-            )
-        except ReportInvalid as exc:
-            evidence_problems = exc.errors.pop("evidence", [])
-            form.add_report_errors(exc.errors)
-        except IdempotencyInProgress:
-            form.add_error(
-                None,
-                _("We are still saving your report. Wait a moment, then press Send again."),
-            )
-        except IdempotencyConflict:
-            _renew_form_key(form)
-            form.add_error(
-                None,
-                _(
-                    "This form was already sent once. If you want to send another"
-                    " report, check your answers and press Send again."
-                ),
-            )
-        else:
-            # Only the key: the secret stays encrypted in the IdempotencyRecord and never sits
-            # in the session table (the done page reads it from there).
-            request.session[DONE_KEY] = {
-                "idempotency_key": key,
-                "category": spec["category"],
-                "audience": audience,
-                "child_in_danger": child_in_danger,
-            }
-            request.session.pop(STEP1_KEY, None)
-            return redirect("reports:done")
-    return render(request, "reports/form.html", _form_context(form, spec, step1, evidence_problems))
+        response = page(form, [], status=429)
+        response["Retry-After"] = str(decision.retry_after)
+        return response
+    if not valid or form.report_draft is None or decision is None:
+        return page(form, [])
+    draft = form.report_draft
+    key = f"web:{form.cleaned_data.get('form_key') or uuid.uuid4().hex}"
+    # The abuse-material form has no picture field, but a picture sent anyway is hashed (so
+    # known images can be recognised) and discarded, never stored (S11).
+    takes_pictures = form.evidence_allowed or spec["category"] == Category.ABUSE_MATERIAL
+    try:
+        pictures = pictures_decode(
+            category=draft.category,
+            uploads=_uploads(request) if takes_pictures else [],
+            budget=RequestPixelBudget(),
+        )
+        report_submit(
+            draft=draft,
+            channel=Channel.WEB,
+            idempotency_key=key,
+            flagged=decision.store_down,
+            pictures=pictures,
+        )
+    except DecoderBusy:
+        form.add_error(None, _busy_message())
+        response = page(form, [], status=503)
+        response["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return response
+    except ReportInvalid as exc:
+        evidence_problems = exc.errors.pop("evidence", [])
+        form.add_report_errors(exc.errors)
+        return page(form, evidence_problems)
+    except IdempotencyInProgress:
+        form.add_error(
+            None,
+            _("We are still saving your report. Wait a moment, then press Send again."),
+        )
+        return page(form, [])
+    except IdempotencyConflict:
+        _renew_form_key(form)
+        form.add_error(
+            None,
+            _(
+                "This form was already sent once. If you want to send another"
+                " report, check your answers and press Send again."
+            ),
+        )
+        return page(form, [])
+    # Only the key: the secret stays encrypted in the IdempotencyRecord and never sits in the
+    # session table (the done page reads it from there).
+    request.session[DONE_KEY] = {
+        "idempotency_key": key,
+        "category": spec["category"],
+        "audience": audience,
+        "child_in_danger": child_in_danger,
+    }
+    request.session.pop(STEP1_KEY, None)
+    return redirect("reports:done")
 
 
 def _renew_form_key(form: ReportForm) -> None:
@@ -329,9 +365,10 @@ def track(request: HttpRequest) -> HttpResponse:
     form = TrackForm(request.POST)
     if not form.is_valid():
         return _track_page(request, report=None, track_form=form)
-    decision = rate_limit_check(
-        scope="track", key=client_key(request), limits=TRACK_LIMITS, fail_open=False
-    )
+    code = form.cleaned_data["tracking_code"]
+    # Shared with the API: wrong secrets lock the code under attack (from anywhere) and the
+    # client trying many codes, not a whole school's address.
+    decision = track_attempt(request, code=code)
     if not decision.allowed:
         if decision.store_down:
             form.add_error(
@@ -352,10 +389,9 @@ def track(request: HttpRequest) -> HttpResponse:
         response = _track_page(request, report=None, status=429, track_form=form)
         response["Retry-After"] = str(decision.retry_after)
         return response
-    report = report_open(
-        tracking_code=form.cleaned_data["tracking_code"], secret=form.cleaned_data["secret"]
-    )
+    report = report_open(tracking_code=code, secret=form.cleaned_data["secret"])
     if report is None:
+        track_failure(request, code=code)
         form.add_error(
             None,
             _(
@@ -371,9 +407,7 @@ def track(request: HttpRequest) -> HttpResponse:
 
 def _followup_refusal(request: HttpRequest) -> tuple[str, int] | None:
     """A kind message and Retry-After when this connection sent too many follow-ups."""
-    decision = rate_limit_check(
-        scope="followup", key=client_key(request), limits=FOLLOWUP_LIMITS, fail_open=True
-    )
+    decision = followup_spend(request)  # shared with the API
     if decision.allowed:
         return None
     message = _(
@@ -463,9 +497,9 @@ def track_evidence(request: HttpRequest) -> HttpResponse:
     report = _tracked_or_redirect(request)
     if isinstance(report, HttpResponse):
         return report
-    uploads = request.FILES.getlist("evidence")[: MAX_EVIDENCE_PER_REPORT + 1]
-    if not uploads:
+    if not request.FILES.getlist("evidence"):
         return _track_page(request, report=report, evidence_problems=[_("Choose a picture first.")])
+    # Budget first, before any picture is read, whatever the outcome.
     refusal = _followup_refusal(request)
     if refusal is not None:
         return _refused_page(
@@ -478,9 +512,16 @@ def track_evidence(request: HttpRequest) -> HttpResponse:
             ],
         )
     try:
-        evidence_add(
-            report=report, pictures=[upload.read(MAX_UPLOAD_BYTES + 1) for upload in uploads]
+        pictures = pictures_decode(
+            category=report.category, uploads=_uploads(request), budget=RequestPixelBudget()
         )
+        evidence_add(report=report, pictures=pictures)
+    except DecoderBusy:
+        response = _track_page(
+            request, report=report, status=503, evidence_problems=[_busy_message()]
+        )
+        response["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return response
     except ReportInvalid as exc:
         problems = [problem for messages in exc.errors.values() for problem in messages]
         return _track_page(request, report=report, evidence_problems=problems)

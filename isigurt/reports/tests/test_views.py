@@ -462,13 +462,13 @@ def test_each_picture_is_decoded_once_and_stored_with_the_report(client, monkeyp
     from isigurt.lib import images
 
     decoded: list[int] = []
-    real = images._decode
+    real = images._load  # the one place pixels are decoded
 
-    def counting(data):  # type: ignore[no-untyped-def]
+    def counting(data, header):  # type: ignore[no-untyped-def]
         decoded.append(len(data))
-        return real(data)
+        return real(data, header)
 
-    monkeypatch.setattr(images, "_decode", counting)
+    monkeypatch.setattr(images, "_load", counting)
     start(client)
     data = details(form_page(client))
     data["evidence"] = [_upload("one.png", png_bytes()), _upload("two.png", png_bytes(32, 32))]

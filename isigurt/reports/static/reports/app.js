@@ -740,8 +740,8 @@
     }).then(drawOutbox).then(function () { flush(true); });
   }
 
-  // The follow-up endpoints do not read Idempotency-Key today; it is sent so that a server that
-  // does can drop a repeat after a lost answer.
+  // Messages and information honour Idempotency-Key: a resend after a lost answer is answered
+  // as the first time and adds nothing (pictures do not read it yet).
   function sendFollowUp(item) {
     var headers = {
       "X-Report-Secret": item.secret || "", "Idempotency-Key": item.key, "Accept-Language": LANG,
