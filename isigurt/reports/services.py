@@ -181,6 +181,10 @@ def _fingerprint(draft: ReportDraft, channel: str, pictures: Sequence[Picture]) 
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
+def _key_lock_id(key: str) -> int:
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+
+
 def _lock_idempotency_key(key: str) -> None:
     """On PostgreSQL, hold a transaction lock on the key; another holder means 409.
 
@@ -190,9 +194,8 @@ def _lock_idempotency_key(key: str) -> None:
     """
     if connection.vendor != "postgresql":
         return
-    lock_id = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [lock_id])
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_key_lock_id(key)])
         (acquired,) = cursor.fetchone()
     if not acquired:
         raise IdempotencyInProgress()
@@ -216,13 +219,59 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> SubmittedReport:
     )
 
 
-def _new_report(draft: ReportDraft, *, channel: str, flagged: bool) -> tuple[Report, str]:
-    secret = _random_symbols(SECRET_GROUPS * SECRET_GROUP_LENGTH)
-    report = Report(**draft.report_values(), channel=channel, flagged=flagged)
+def _code_taken(code: str) -> bool:
+    return Report.objects.filter(tracking_code=code).exists()
+
+
+def _free_code() -> str:
+    """Another tracking code, after a collision (about one in 10^11)."""
     for _attempt in range(5):
         code = _random_symbols(TRACKING_CODE_LENGTH)
-        if not Report.objects.filter(tracking_code=code).exists():
+        if not _code_taken(code):
             break
+    return code
+
+
+def _claim(key: str | None, code: str) -> tuple[IdempotencyRecord | None, bool]:
+    """Lock the idempotency key, find its record and check the new tracking code: on
+    PostgreSQL in one statement, since every report pays for these round trips.
+
+    Returns the key's existing record (None for a new key) and whether ``code`` is taken.
+    Raises IdempotencyInProgress while another request holds the key (409).
+    """
+    if key is None:
+        return None, _code_taken(code)
+    if connection.vendor != "postgresql":
+        # SQLite serialises writers (BEGIN IMMEDIATE): a duplicate simply waits and replays.
+        return IdempotencyRecord.objects.filter(key=key).first(), _code_taken(code)
+    records, reports = IdempotencyRecord._meta, Report._meta
+
+    def quote(name: str | None) -> str:
+        return connection.ops.quote_name(str(name))
+
+    sql = (
+        "SELECT pg_try_advisory_xact_lock(%s), "  # noqa: S608 (names from the models, quoted)
+        f"(SELECT {quote(records.pk.column)} FROM {quote(records.db_table)}"
+        f" WHERE {quote(records.get_field('key').column)} = %s), "
+        f"EXISTS (SELECT 1 FROM {quote(reports.db_table)}"
+        f" WHERE {quote(reports.get_field('tracking_code').column)} = %s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_key_lock_id(key), key, code])
+        acquired, record_id, taken = cursor.fetchone()
+    if not acquired:
+        raise IdempotencyInProgress()
+    # The record (and its report) is loaded only on a replay: most keys are new.
+    record = IdempotencyRecord.objects.get(pk=record_id) if record_id is not None else None
+    return record, bool(taken)
+
+
+def _new_report(
+    draft: ReportDraft, *, channel: str, flagged: bool, code: str
+) -> tuple[Report, str]:
+    """A new report under ``code`` (already checked free), with its secret."""
+    secret = _random_symbols(SECRET_GROUPS * SECRET_GROUP_LENGTH)
+    report = Report(**draft.report_values(), channel=channel, flagged=flagged)
     report.tracking_code = code
     report.secret_hash = hash_secret(tracking_code=code, secret=secret)
     report.save(force_insert=True)
@@ -270,13 +319,13 @@ def report_submit(
     written: list[str] = []
     try:
         with transaction.atomic():
-            if idempotency_key is not None:
-                _lock_idempotency_key(idempotency_key)
-                # The report is loaded only on a replay: most keys are new.
-                existing = IdempotencyRecord.objects.filter(key=idempotency_key).first()
-                if existing is not None:
-                    return _replay(existing, fingerprint)
-            report, secret = _new_report(draft, channel=channel, flagged=flagged)
+            code = _random_symbols(TRACKING_CODE_LENGTH)
+            existing, taken = _claim(idempotency_key, code)
+            if existing is not None:
+                return _replay(existing, fingerprint)
+            if taken:
+                code = _free_code()
+            report, secret = _new_report(draft, channel=channel, flagged=flagged, code=code)
             _store_pictures(report=report, pictures=decoded, written=written)
             if idempotency_key is not None:
                 IdempotencyRecord.objects.create(

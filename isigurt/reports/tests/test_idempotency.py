@@ -165,3 +165,27 @@ def test_a_burst_of_the_same_request_makes_exactly_one_report(settings):
     codes = {r.json()["tracking_code"] for r in responses if r.status_code == 201}
     assert len(codes) == 1
     assert Report.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_report_costs_one_statement_for_its_key_and_code_on_postgresql():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from isigurt.reports.services import report_submit
+    from isigurt.reports.tests.factories import draft
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the key lock and the lookups share one statement on PostgreSQL only")
+    with CaptureQueriesContext(connection) as queries:
+        report_submit(draft=draft(), channel="api", idempotency_key="one-statement-key")
+    before_insert = []
+    for query in queries.captured_queries:
+        sql = query["sql"].lstrip().upper()
+        if sql.startswith("INSERT"):
+            break
+        if not sql.startswith(("BEGIN", "SAVEPOINT")):
+            before_insert.append(query["sql"])
+    # The key's lock, its record and the tracking code's check: one round trip.
+    assert len(before_insert) == 1
+    assert "pg_try_advisory_xact_lock" in before_insert[0]
