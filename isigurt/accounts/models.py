@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractUser
 from django.core import checks
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key, key_validator
@@ -114,10 +115,23 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp 
         on_delete=models.PROTECT,
         related_name="users",
     )
+    # Moves when an administrator sets the password or resets the second factor: it is part of
+    # the session hash, so every session of the user ends, whatever the session store.
+    credentials_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        if not self.credentials_epoch:  # sessions from before the epoch existed stay valid
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
+        return salted_hmac(
+            "isigurt.accounts.User.session_auth_hash",
+            f"{self.credentials_epoch}:{self.password}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def role_set(self) -> set[str]:
         cached = getattr(self, "_role_cache", None)
@@ -223,6 +237,60 @@ class RoleGrantRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.role}:{self.status}"
+
+
+class CredentialRequest(models.Model):
+    """A new password or a second-factor reset asked for by one administrator for a user who
+    holds a role in FOUR_EYES_ROLES: nothing changes until a different administrator, neither
+    the one who asked nor the user, approves it (services.credential_request_approve)."""
+
+    class Kind(models.TextChoices):
+        PASSWORD = "password", _("New password")
+        SECOND_FACTOR = "second_factor", _("Second factor reset")
+
+    Status = RoleGrantRequest.Status
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="credential_requests", verbose_name=_("user")
+    )
+    kind = models.CharField(_("change"), max_length=20, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    # The new password's hash (never the password) until the request is decided, then emptied.
+    password_hash = models.CharField(max_length=255, blank=True, default="", editable=False)
+    requested_by = models.ForeignKey(
+        User,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("password or second-factor request")
+        verbose_name_plural = _("password and second-factor requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind"],
+                condition=models.Q(status="pending"),
+                name="one_pending_credential_request_per_user_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.user} ({self.get_status_display()})"
 
 
 class DeviceKeyField(EncryptedTextField):

@@ -117,24 +117,28 @@ def test_existing_plain_authenticators_move_to_the_encrypted_table(operator, sup
 
 
 def test_an_administrator_resets_a_second_factor_and_the_user_enrols_again(
-    operator, platform_admin, staff_client
+    stats_viewer, platform_admin, staff_client
 ):
-    device = totp_device_for(operator)
-    users_session = staff_client(operator)
+    """A user who reads no children's data: one administrator is enough (a helpline user's
+    reset needs a second one, see test_credential_requests.py). The reset is confirmed first
+    and ends the user's sessions (it used to leave them open, straight to enrolment)."""
+    device = totp_device_for(stats_viewer)
+    users_session = staff_client(stats_viewer)
     assert users_session.get(reverse("accounts:home")).status_code == 200
     since = last_entry_id()
     response = staff_client(platform_admin).post(
         reverse("admin:accounts_user_changelist"),
-        {"action": "reset_second_factor", "_selected_action": [operator.pk]},
+        {"action": "reset_second_factor", "_selected_action": [stats_viewer.pk], "post": "yes"},
     )
     assert response.status_code == 302
     assert not StaffTOTPDevice.objects.filter(pk=device.pk).exists()
-    assert ("user.second_factor_reset", str(operator.pk)) in actions_since(since)
-    # The old verified session is verified no more; the next login leads to enrolment.
-    assert users_session.get(reverse("accounts:home")).url == reverse("accounts:verify")
+    assert ("user.second_factor_reset", str(stats_viewer.pk)) in actions_since(since)
+    # The old session has ended; the next login leads to enrolment.
+    assert users_session.get(reverse("accounts:home")).url.startswith(reverse("accounts:login"))
     client = Client()
     client.post(
-        reverse("accounts:login"), {"username": operator.username, "password": PERSONA_PASSWORD}
+        reverse("accounts:login"),
+        {"username": stats_viewer.username, "password": PERSONA_PASSWORD},
     )
     assert client.get(reverse("accounts:verify")).url == reverse("accounts:enrol")
 
