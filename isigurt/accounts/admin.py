@@ -35,6 +35,7 @@ from isigurt.accounts.services import (
     credential_request_create,
     credential_request_reject,
     role_grant_approve,
+    role_grant_check,
     role_grant_reject,
     role_grant_request,
     role_revoke,
@@ -359,8 +360,14 @@ class RoleGrantRequestForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         user, role = data.get("user"), data.get("role")
-        if user is not None and RoleGrant.objects.filter(user=user, role=role).exists():
+        if user is None or not role:
+            return data
+        if RoleGrant.objects.filter(user=user, role=role).exists():
             raise forms.ValidationError(_("The user already has this role."))
+        try:
+            role_grant_check(user=user, role=role)
+        except AdminActionRefused as refused:
+            raise forms.ValidationError(str(refused)) from refused
         return data
 
 

@@ -66,6 +66,46 @@ FOUR_EYES_ROLES = frozenset(
 )
 
 
+# The institutions a case can be referred to: their staff hold the institution officer role.
+INSTITUTION_TYPES = frozenset(
+    {
+        OrganisationType.CHILD_RIGHTS_AGENCY,
+        OrganisationType.CHILD_PROTECTION_UNIT,
+        OrganisationType.POLICE,
+        OrganisationType.PROSECUTION,
+        OrganisationType.COURT,
+        OrganisationType.TELECOM_REGULATOR,
+        OrganisationType.CYBER_SECURITY,
+        OrganisationType.MEDIA_AUTHORITY,
+        OrganisationType.ISP,
+        OrganisationType.EDUCATION,
+        OrganisationType.DATA_PROTECTION,
+        OrganisationType.ANTI_DISCRIMINATION,
+        OrganisationType.MINISTRY,
+    }
+)
+
+# Which organisations' staff may hold each role; a role not listed fits any organisation (it reads
+# no children's data). A helpline role outside the helpline would open every helpline report to
+# another body, so role_grant_request refuses a role that does not fit the user's organisation.
+ROLE_ORGANISATION_TYPES: dict[str, frozenset[str]] = {
+    Role.HELPLINE_OPERATOR: frozenset({OrganisationType.HELPLINE}),
+    Role.HELPLINE_SUPERVISOR: frozenset({OrganisationType.HELPLINE}),
+    Role.CONTENT_ANALYST: frozenset({OrganisationType.HELPLINE}),
+    Role.INSTITUTION_OFFICER: INSTITUTION_TYPES,
+    Role.BLOCKING_OFFICER: frozenset({OrganisationType.TELECOM_REGULATOR}),
+    Role.YOUTH_COORDINATOR: frozenset({OrganisationType.YOUTH_NETWORK}),
+    Role.PLATFORM_ADMIN: frozenset({OrganisationType.PLATFORM}),
+}
+
+
+def role_fits_organisation(role: str, organisation: Organisation | None) -> bool:
+    allowed = ROLE_ORGANISATION_TYPES.get(role)
+    if allowed is None:
+        return True
+    return organisation is not None and organisation.kind in allowed
+
+
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     short_name = models.CharField(_("short name"), max_length=40)

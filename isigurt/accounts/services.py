@@ -34,6 +34,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice as PlainTOTPDevice
 
 from isigurt.accounts.models import (
     FOUR_EYES_ROLES,
+    ROLE_ORGANISATION_TYPES,
     CredentialRequest,
     LoginAttempt,
     Organisation,
@@ -43,6 +44,7 @@ from isigurt.accounts.models import (
     RoleGrantRequest,
     StaffTOTPDevice,
     User,
+    role_fits_organisation,
 )
 from isigurt.audit.services import audit_record
 from isigurt.geography.models import County, Municipality
@@ -820,14 +822,33 @@ def _grant(*, user: User, role: str, actor: User | None, request: HttpRequest | 
     user_admin_flags_sync(user=user, actor=actor, request=request)
 
 
+def _organisation_types_text(role: str) -> str:
+    kinds = ROLE_ORGANISATION_TYPES.get(role, frozenset())
+    return ", ".join(sorted(str(OrganisationType(kind).label) for kind in kinds))
+
+
+def role_grant_check(*, user: User, role: str) -> None:
+    """Refuse (AdminActionRefused, with the reason) a role that is unknown or that does not fit
+    the user's organisation (ROLE_ORGANISATION_TYPES). The admin's form shows the same reason."""
+    if role not in Role.values:
+        raise AdminActionRefused(gettext_lazy("Unknown role."))
+    if not role_fits_organisation(role, user.organisation):
+        raise AdminActionRefused(
+            gettext_lazy(
+                "This role does not fit the user's organisation: %(role)s is only for staff of "
+                "%(types)s."
+            )
+            % {"role": Role(role).label, "types": _organisation_types_text(role)}
+        )
+
+
 def role_grant_request(
     *, user: User, role: str, actor: User, request: HttpRequest | None = None
 ) -> RoleGrantRequest:
     """Ask for ``role`` to be granted to ``user``. A role that reads children's data (or the
     administrator role) stays pending until a different administrator approves it; any other
     role is granted at once. Audited either way."""
-    if role not in Role.values:
-        raise AdminActionRefused(gettext_lazy("Unknown role."))
+    role_grant_check(user=user, role=role)
     with transaction.atomic():
         if RoleGrant.objects.filter(user=user, role=role).exists():
             raise AdminActionRefused(gettext_lazy("The user already has this role."))
@@ -880,6 +901,7 @@ def role_grant_approve(
         _check_second_administrator(
             actor=actor, requested_by_id=entry.requested_by_id, user_id=entry.user_id
         )
+        role_grant_check(user=entry.user, role=entry.role)  # the organisation may have changed
         _decide(entry, approve=True, actor=actor, request=request)
 
 

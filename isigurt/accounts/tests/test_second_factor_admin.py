@@ -18,6 +18,7 @@ from isigurt.accounts.services import (
 )
 from isigurt.accounts.tests.personas import (
     PERSONA_PASSWORD,
+    organisation_for,
     persona,
     totp_code_for,
     totp_device_for,
@@ -173,6 +174,9 @@ def second_admin(platform_admin) -> User:
 def test_an_administrator_alone_cannot_give_themselves_a_helpline_role(
     platform_admin, staff_client
 ):
+    # An administrator who also works at the helpline (else the role would not fit at all).
+    platform_admin.organisation = organisation_for("ALO 116", "helpline")
+    platform_admin.save()
     client = staff_client(platform_admin)
     response = client.post(
         reverse("admin:accounts_rolegrantrequest_add"),
@@ -194,6 +198,8 @@ def test_an_administrator_alone_cannot_give_themselves_a_helpline_role(
 
 
 def test_the_user_who_would_receive_the_role_cannot_approve_it(platform_admin, second_admin):
+    second_admin.organisation = organisation_for("ALO 116", "helpline")
+    second_admin.save()
     entry = role_grant_request(user=second_admin, role=Role.CONTENT_ANALYST, actor=platform_admin)
     with pytest.raises(AdminActionRefused):
         role_grant_approve(entry=entry, actor=second_admin)
@@ -227,10 +233,11 @@ def test_a_second_administrator_approves_and_both_steps_are_audited(
     assert entries[-1].object_id == str(grant.pk)
 
 
-def test_the_administrator_role_itself_needs_a_second_administrator(platform_admin, operator):
-    role_grant_request(user=operator, role=Role.PLATFORM_ADMIN, actor=platform_admin)
-    operator.refresh_from_db()
-    assert not operator.is_staff and not operator.has_role(Role.PLATFORM_ADMIN)
+def test_the_administrator_role_itself_needs_a_second_administrator(platform_admin):
+    colleague = persona("persona.colleague", Role.STATISTICS_VIEWER, platform_admin.organisation)
+    role_grant_request(user=colleague, role=Role.PLATFORM_ADMIN, actor=platform_admin)
+    colleague.refresh_from_db()
+    assert not colleague.is_staff and not colleague.has_role(Role.PLATFORM_ADMIN)
 
 
 def test_a_role_without_access_to_childrens_data_is_granted_at_once(platform_admin, operator):
@@ -249,3 +256,84 @@ def test_asking_for_a_role_the_user_has_shows_a_message_not_an_error(
     assert response.status_code == 200
     assert response.context["adminform"].form.non_field_errors()  # shown on the form
     assert not RoleGrantRequest.objects.exists()
+
+
+# --- a role must fit the user's organisation -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fixture", "role"),
+    [
+        ("editor", Role.HELPLINE_OPERATOR),  # CRCA staff must not read every helpline report
+        ("editor", Role.INSTITUTION_OFFICER),
+        ("operator", Role.INSTITUTION_OFFICER),
+        ("police_officer", Role.BLOCKING_OFFICER),
+        ("operator", Role.PLATFORM_ADMIN),
+        ("municipality_officer", Role.YOUTH_COORDINATOR),
+    ],
+)
+def test_a_role_that_does_not_fit_the_organisation_is_refused_with_a_reason(
+    request, platform_admin, staff_client, fixture, role
+):
+    user = request.getfixturevalue(fixture)
+    with pytest.raises(AdminActionRefused):
+        role_grant_request(user=user, role=role, actor=platform_admin)
+    response = staff_client(platform_admin).post(
+        reverse("admin:accounts_rolegrantrequest_add"), {"user": user.pk, "role": role}
+    )
+    assert response.status_code == 200
+    [error] = response.context["adminform"].form.non_field_errors()
+    assert str(Role(role).label) in error
+    assert not RoleGrantRequest.objects.exists()
+    assert not user.role_grants.filter(role=role).exists()
+
+
+@pytest.mark.parametrize(
+    ("fixture", "role"),
+    [
+        ("supervisor", Role.HELPLINE_OPERATOR),
+        ("police_officer", Role.STATISTICS_VIEWER),
+        ("editor", Role.TRAINER),
+        ("blocking_officer", Role.INSTITUTION_OFFICER),
+    ],
+)
+def test_a_role_that_fits_the_organisation_is_accepted(request, platform_admin, fixture, role):
+    user = request.getfixturevalue(fixture)
+    entry = role_grant_request(user=user, role=role, actor=platform_admin)
+    assert entry.role == role
+
+
+def test_the_demo_users_roles_all_fit_their_organisations(settings):
+    from isigurt.accounts.models import role_fits_organisation
+    from isigurt.accounts.services import demo_seed
+
+    settings.DEMO_MODE = True
+    demo_seed()
+    for grant in RoleGrant.objects.select_related("user__organisation"):
+        assert role_fits_organisation(grant.role, grant.user.organisation), grant
+
+
+def test_a_helpline_user_cannot_be_moved_to_another_organisation_with_the_role(
+    operator, editor, platform_admin, staff_client
+):
+    from isigurt.accounts.tests.test_audit_events import user_change_data
+
+    grant = operator.role_grants.get()
+    data = user_change_data(operator, [(grant.pk, grant.role)], organisation=editor.organisation_id)
+    response = staff_client(platform_admin).post(
+        reverse("admin:accounts_user_change", args=[operator.pk]), data
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["organisation"]
+    operator.refresh_from_db()
+    assert operator.organisation.kind == "helpline"
+
+
+def test_a_request_is_not_approved_once_the_role_no_longer_fits(
+    operator, editor, platform_admin, second_admin
+):
+    entry = role_grant_request(user=operator, role=Role.HELPLINE_SUPERVISOR, actor=platform_admin)
+    User.objects.filter(pk=operator.pk).update(organisation=editor.organisation)
+    with pytest.raises(AdminActionRefused):
+        role_grant_approve(entry=entry, actor=second_admin)
+    assert not operator.role_grants.filter(role=Role.HELPLINE_SUPERVISOR).exists()
