@@ -29,6 +29,7 @@ from isigurt.accounts.models import (
     RoleGrantRequest,
     User,
 )
+from isigurt.accounts.selectors import pending_requests_for
 from isigurt.accounts.services import (
     AdminActionRefused,
     credential_request_approve,
@@ -59,7 +60,19 @@ def admin_has_permission(request: HttpRequest) -> bool:
     return bool(user.is_active and user.is_staff and is_verified(user))
 
 
+_django_admin_index = admin.site.index
+
+
+def admin_index(request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    """The admin's home page, with how many requests wait for a second administrator."""
+    user = request.user
+    pending = pending_requests_for(viewer=user) if isinstance(user, User) else None
+    return _django_admin_index(request, {"pending_requests": pending, **(extra_context or {})})
+
+
 admin.site.login = admin_login  # type: ignore[method-assign]
+admin.site.index = admin_index  # type: ignore[method-assign,assignment]
+admin.site.index_template = "admin/isigurt_index.html"
 admin.site.has_permission = admin_has_permission  # type: ignore[method-assign]
 admin.site.site_header = _("I Sigurt administration")
 admin.site.site_title = _("I Sigurt administration")
@@ -411,6 +424,10 @@ class RoleGrantRequestAdmin(AuditedReadAdminMixin, admin.ModelAdmin):
                 decide(entry=entry, actor=_actor(request), request=request)
             except AdminActionRefused as refused:
                 self.message_user(request, str(refused), level=messages.ERROR)
+            else:
+                done = _("Approved: %(request)s") if approve else _("Rejected: %(request)s")
+                entry.refresh_from_db()
+                self.message_user(request, done % {"request": entry}, level=messages.SUCCESS)
 
     @admin.action(description=_("Approve (as the second administrator)"))
     def approve(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:

@@ -197,7 +197,7 @@ class RoleGrant(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id}:{self.role}"
+        return f"{self.user}: {self.get_role_display()}"
 
 
 class LoginAttempt(models.Model):
@@ -276,7 +276,14 @@ class RoleGrantRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id}:{self.role}:{self.status}"
+        return str(
+            _("%(role)s for %(user)s (%(status)s)")
+            % {
+                "role": self.get_role_display(),
+                "user": self.user,
+                "status": self.get_status_display(),
+            }
+        )
 
 
 class CredentialRequest(models.Model):

@@ -337,3 +337,36 @@ def test_a_request_is_not_approved_once_the_role_no_longer_fits(
     with pytest.raises(AdminActionRefused):
         role_grant_approve(entry=entry, actor=second_admin)
     assert not operator.role_grants.filter(role=Role.HELPLINE_SUPERVISOR).exists()
+
+
+# --- confirmations and the admin's home page ------------------------------------------------
+
+
+def test_approving_and_rejecting_a_role_request_say_so(
+    operator, platform_admin, second_admin, staff_client
+):
+    approved = role_grant_request(
+        user=operator, role=Role.HELPLINE_SUPERVISOR, actor=platform_admin
+    )
+    rejected = role_grant_request(user=operator, role=Role.CONTENT_ANALYST, actor=platform_admin)
+    client = staff_client(second_admin)
+    changelist = reverse("admin:accounts_rolegrantrequest_changelist")
+    for action, entry in (("approve", approved), ("reject", rejected)):
+        response = client.post(
+            changelist, {"action": action, "_selected_action": [entry.pk]}, follow=True
+        )
+        [message] = [(m.level_tag, str(m)) for m in response.context["messages"]]
+        assert message[0] == "success", message
+        assert operator.username in message[1]
+
+
+def test_the_admin_home_counts_the_requests_waiting(operator, platform_admin, staff_client):
+    role_grant_request(user=operator, role=Role.HELPLINE_SUPERVISOR, actor=platform_admin)
+    role_grant_request(user=operator, role=Role.CONTENT_ANALYST, actor=platform_admin)
+    response = staff_client(platform_admin).get(reverse("admin:index"))
+    assert response.status_code == 200
+    assert (
+        response.context["pending_requests"].roles,
+        response.context["pending_requests"].credentials,
+    ) == (2, 0)
+    assert reverse("admin:accounts_rolegrantrequest_changelist") in response.content.decode()
