@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.decorators import login_not_required
@@ -13,22 +14,33 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.forms import BaseFormSet, ModelForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from isigurt.accounts.forms import StaffUserChangeForm
 from isigurt.accounts.middleware import is_verified
-from isigurt.accounts.models import Organisation, RoleGrant, RoleGrantRequest, User
+from isigurt.accounts.models import (
+    CredentialRequest,
+    Organisation,
+    RoleGrant,
+    RoleGrantRequest,
+    User,
+)
+from isigurt.accounts.selectors import pending_requests_for
 from isigurt.accounts.services import (
     AdminActionRefused,
+    credential_request_approve,
+    credential_request_create,
+    credential_request_reject,
     role_grant_approve,
+    role_grant_check,
     role_grant_reject,
     role_grant_request,
     role_revoke,
     user_admin_flags_sync,
-    user_second_factor_reset,
 )
 from isigurt.audit.services import audit_read, audit_record
 
@@ -48,7 +60,19 @@ def admin_has_permission(request: HttpRequest) -> bool:
     return bool(user.is_active and user.is_staff and is_verified(user))
 
 
+_django_admin_index = admin.site.index
+
+
+def admin_index(request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    """The admin's home page, with how many requests wait for a second administrator."""
+    user = request.user
+    pending = pending_requests_for(viewer=user) if isinstance(user, User) else None
+    return _django_admin_index(request, {"pending_requests": pending, **(extra_context or {})})
+
+
 admin.site.login = admin_login  # type: ignore[method-assign]
+admin.site.index = admin_index  # type: ignore[method-assign,assignment]
+admin.site.index_template = "admin/isigurt_index.html"
 admin.site.has_permission = admin_has_permission  # type: ignore[method-assign]
 admin.site.site_header = _("I Sigurt administration")
 admin.site.site_title = _("I Sigurt administration")
@@ -238,6 +262,26 @@ class StaffUserAdmin(AuditedReadAdminMixin, AuditedAdminMixin, UserAdmin):
     def user_change_password(
         self, request: HttpRequest, id: str, form_url: str = ""
     ) -> HttpResponse:
+        """Another user's new password goes through credential_request_create: made at once for
+        most users, waiting for a second administrator for one who reads children's data.
+        An administrator's own password is changed here as Django does it (audited)."""
+        user = self.get_object(request, unquote(id))
+        if (
+            request.method == "POST"
+            and isinstance(user, User)
+            and user.pk != request.user.pk
+            and self.has_change_permission(request, user)
+        ):
+            form = self.change_password_form(user, request.POST)
+            if form.is_valid():
+                form.save(commit=False)  # hashes the new password on the form's user only
+                return self._credential_change(
+                    request,
+                    user,
+                    kind=CredentialRequest.Kind.PASSWORD,
+                    password_hash=form.user.password,
+                    done=_("Password changed; the user's sessions have ended."),
+                )
         with transaction.atomic():
             before = User.objects.filter(pk=unquote(id)).values_list("password", flat=True)
             old_hash = before.first()
@@ -247,13 +291,67 @@ class StaffUserAdmin(AuditedReadAdminMixin, AuditedAdminMixin, UserAdmin):
                 _audit_change(request, "update", user, fields=["password"])
         return response
 
+    def _credential_change(
+        self, request: HttpRequest, user: User, *, kind: str, password_hash: str, done: Any
+    ) -> HttpResponseRedirect:
+        try:
+            entry = credential_request_create(
+                user=user,
+                kind=kind,
+                actor=_actor(request),
+                password_hash=password_hash,
+                request=request,
+            )
+        except AdminActionRefused as refused:
+            self.message_user(request, str(refused), level=messages.ERROR)
+        else:
+            if entry is None:
+                self.message_user(request, done, level=messages.SUCCESS)
+            else:
+                self.message_user(request, _WAITING % {"user": user}, level=messages.WARNING)
+        return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[user.pk]))
+
     @admin.action(description=_("Reset the second factor (the user enrols again at next login)"))
-    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+    def reset_second_factor(
+        self, request: HttpRequest, queryset: QuerySet[User]
+    ) -> TemplateResponse | None:
+        if request.POST.get("post") != "yes":  # Django's intermediate "are you sure" page
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Reset the second factor?"),
+                "users": list(queryset),
+                "opts": self.model._meta,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(
+                request, "admin/accounts/user/reset_second_factor.html", context
+            )
         for user in queryset:
-            user_second_factor_reset(user=user, actor=_actor(request), request=request)
-        self.message_user(
-            request, _("Second factor reset; the user enrols a new authenticator at next login.")
-        )
+            try:
+                entry = credential_request_create(
+                    user=user,
+                    kind=CredentialRequest.Kind.SECOND_FACTOR,
+                    actor=_actor(request),
+                    request=request,
+                )
+            except AdminActionRefused as refused:
+                self.message_user(request, str(refused), level=messages.ERROR)
+                continue
+            if entry is None:
+                self.message_user(
+                    request,
+                    _("%(user)s: second factor reset; their sessions have ended.") % {"user": user},
+                    level=messages.SUCCESS,
+                )
+            else:
+                self.message_user(request, _WAITING % {"user": user}, level=messages.WARNING)
+        return None
+
+
+_WAITING = _(
+    "%(user)s reads children's data: the change waits for a second administrator's approval "
+    "(password and second-factor requests)."
+)
 
 
 _REQUEST_FIELDS = (
@@ -275,8 +373,14 @@ class RoleGrantRequestForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         user, role = data.get("user"), data.get("role")
-        if user is not None and RoleGrant.objects.filter(user=user, role=role).exists():
+        if user is None or not role:
+            return data
+        if RoleGrant.objects.filter(user=user, role=role).exists():
             raise forms.ValidationError(_("The user already has this role."))
+        try:
+            role_grant_check(user=user, role=role)
+        except AdminActionRefused as refused:
+            raise forms.ValidationError(str(refused)) from refused
         return data
 
 
@@ -320,6 +424,10 @@ class RoleGrantRequestAdmin(AuditedReadAdminMixin, admin.ModelAdmin):
                 decide(entry=entry, actor=_actor(request), request=request)
             except AdminActionRefused as refused:
                 self.message_user(request, str(refused), level=messages.ERROR)
+            else:
+                done = _("Approved: %(request)s") if approve else _("Rejected: %(request)s")
+                entry.refresh_from_db()
+                self.message_user(request, done % {"request": entry}, level=messages.SUCCESS)
 
     @admin.action(description=_("Approve (as the second administrator)"))
     def approve(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
@@ -336,3 +444,53 @@ class OrganisationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_filter = ["kind", "is_active", "county"]
     search_fields = ["name", "short_name"]
     list_select_related = ["county", "municipality"]
+
+
+@admin.register(CredentialRequest)
+class CredentialRequestAdmin(AuditedReadAdminMixin, admin.ModelAdmin):
+    """New passwords and second-factor resets for users who read children's data: asked for on
+    the user's page, approved here by a second administrator (not the one who asked, nor the
+    user). The new password's hash is never shown."""
+
+    list_display = ["user", "kind", "status", "requested_by", "requested_at", "decided_by"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["user", "requested_by", "decided_by"]
+    fields = readonly_fields = (
+        "user",
+        "kind",
+        "status",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+    )
+    actions = ["approve", "reject"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # asked for on the user's page
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet[Any], *, approve: bool) -> None:
+        decide = credential_request_approve if approve else credential_request_reject
+        for entry in queryset:
+            try:
+                decide(entry=entry, actor=_actor(request), request=request)
+            except AdminActionRefused as refused:
+                self.message_user(request, str(refused), level=messages.ERROR)
+            else:
+                done = _("Approved: %(request)s") if approve else _("Rejected: %(request)s")
+                entry.refresh_from_db()
+                self.message_user(request, done % {"request": entry}, level=messages.SUCCESS)
+
+    @admin.action(description=_("Approve (as the second administrator)"))
+    def approve(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._decide(request, queryset, approve=True)
+
+    @admin.action(description=_("Reject"))
+    def reject(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._decide(request, queryset, approve=False)

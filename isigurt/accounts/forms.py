@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth.forms import UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from isigurt.accounts.models import User
+from isigurt.accounts.models import Role, User, role_fits_organisation
 
 
 class PasswordLoginForm(forms.Form):
@@ -54,3 +54,18 @@ class StaffUserChangeForm(UserChangeForm):
             "is_active",
             "organisation",
         )
+
+    def clean_organisation(self) -> object:
+        """A user cannot be moved to an organisation that one of their roles does not fit (a
+        helpline operator moved to another body would take the helpline's reports along)."""
+        organisation = self.cleaned_data.get("organisation")
+        if self.instance.pk is None:
+            return organisation
+        roles = self.instance.role_grants.values_list("role", flat=True)
+        misfits = [str(Role(r).label) for r in roles if not role_fits_organisation(r, organisation)]
+        if misfits:
+            raise forms.ValidationError(
+                _("Remove these roles first; they do not fit that organisation: %(roles)s.")
+                % {"roles": ", ".join(sorted(misfits))}
+            )
+        return organisation

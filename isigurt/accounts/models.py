@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractUser
 from django.core import checks
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key, key_validator
@@ -65,6 +66,46 @@ FOUR_EYES_ROLES = frozenset(
 )
 
 
+# The institutions a case can be referred to: their staff hold the institution officer role.
+INSTITUTION_TYPES = frozenset(
+    {
+        OrganisationType.CHILD_RIGHTS_AGENCY,
+        OrganisationType.CHILD_PROTECTION_UNIT,
+        OrganisationType.POLICE,
+        OrganisationType.PROSECUTION,
+        OrganisationType.COURT,
+        OrganisationType.TELECOM_REGULATOR,
+        OrganisationType.CYBER_SECURITY,
+        OrganisationType.MEDIA_AUTHORITY,
+        OrganisationType.ISP,
+        OrganisationType.EDUCATION,
+        OrganisationType.DATA_PROTECTION,
+        OrganisationType.ANTI_DISCRIMINATION,
+        OrganisationType.MINISTRY,
+    }
+)
+
+# Which organisations' staff may hold each role; a role not listed fits any organisation (it reads
+# no children's data). A helpline role outside the helpline would open every helpline report to
+# another body, so role_grant_request refuses a role that does not fit the user's organisation.
+ROLE_ORGANISATION_TYPES: dict[str, frozenset[str]] = {
+    Role.HELPLINE_OPERATOR: frozenset({OrganisationType.HELPLINE}),
+    Role.HELPLINE_SUPERVISOR: frozenset({OrganisationType.HELPLINE}),
+    Role.CONTENT_ANALYST: frozenset({OrganisationType.HELPLINE}),
+    Role.INSTITUTION_OFFICER: INSTITUTION_TYPES,
+    Role.BLOCKING_OFFICER: frozenset({OrganisationType.TELECOM_REGULATOR}),
+    Role.YOUTH_COORDINATOR: frozenset({OrganisationType.YOUTH_NETWORK}),
+    Role.PLATFORM_ADMIN: frozenset({OrganisationType.PLATFORM}),
+}
+
+
+def role_fits_organisation(role: str, organisation: Organisation | None) -> bool:
+    allowed = ROLE_ORGANISATION_TYPES.get(role)
+    if allowed is None:
+        return True
+    return organisation is not None and organisation.kind in allowed
+
+
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     short_name = models.CharField(_("short name"), max_length=40)
@@ -114,10 +155,23 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp 
         on_delete=models.PROTECT,
         related_name="users",
     )
+    # Moves when an administrator sets the password or resets the second factor: it is part of
+    # the session hash, so every session of the user ends, whatever the session store.
+    credentials_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        if not self.credentials_epoch:  # sessions from before the epoch existed stay valid
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
+        return salted_hmac(
+            "isigurt.accounts.User.session_auth_hash",
+            f"{self.credentials_epoch}:{self.password}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def role_set(self) -> set[str]:
         cached = getattr(self, "_role_cache", None)
@@ -133,7 +187,7 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp 
 class RoleGrant(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")
     role = models.CharField(_("role"), max_length=40, choices=Role.choices)
-    granted_at = models.DateTimeField(auto_now_add=True)
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("role grant")
@@ -143,7 +197,7 @@ class RoleGrant(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id}:{self.role}"
+        return f"{self.user}: {self.get_role_display()}"
 
 
 class LoginAttempt(models.Model):
@@ -222,7 +276,68 @@ class RoleGrantRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id}:{self.role}:{self.status}"
+        return str(
+            _("%(role)s for %(user)s (%(status)s)")
+            % {
+                "role": self.get_role_display(),
+                "user": self.user,
+                "status": self.get_status_display(),
+            }
+        )
+
+
+class CredentialRequest(models.Model):
+    """A new password or a second-factor reset asked for by one administrator for a user who
+    holds a role in FOUR_EYES_ROLES: nothing changes until a different administrator, neither
+    the one who asked nor the user, approves it (services.credential_request_approve)."""
+
+    class Kind(models.TextChoices):
+        PASSWORD = "password", _("New password")
+        SECOND_FACTOR = "second_factor", _("Second factor reset")
+
+    Status = RoleGrantRequest.Status
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="credential_requests", verbose_name=_("user")
+    )
+    kind = models.CharField(_("change"), max_length=20, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    # The new password's hash (never the password) until the request is decided, then emptied.
+    password_hash = models.CharField(max_length=255, blank=True, default="", editable=False)
+    requested_by = models.ForeignKey(
+        User,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("password or second-factor request")
+        verbose_name_plural = _("password and second-factor requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind"],
+                condition=models.Q(status="pending"),
+                name="one_pending_credential_request_per_user_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.user} ({self.get_status_display()})"
 
 
 class DeviceKeyField(EncryptedTextField):

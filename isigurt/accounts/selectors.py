@@ -9,7 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from isigurt.accounts.models import Role, User
+from isigurt.accounts.models import CredentialRequest, Role, RoleGrantRequest, User
 from isigurt.accounts.models import StaffTOTPDevice as TOTPDevice
 from isigurt.accounts.permissions import can_use_admin
 from isigurt.accounts.services import DEMO_PASSWORD, DEMO_USERS, totp_current_token
@@ -119,3 +119,22 @@ def demo_code_for(*, user: User) -> str:
         return ""
     device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
     return totp_current_token(device=device) if device is not None else ""
+
+
+@dataclass(frozen=True)
+class PendingRequests:
+    roles: int
+    credentials: int
+
+
+def pending_requests_for(*, viewer: User) -> PendingRequests | None:
+    """How many requests wait for a second administrator (None for a viewer who cannot decide
+    them). Counts only: no names on the admin's home page."""
+    if not can_use_admin(viewer):
+        return None
+    return PendingRequests(
+        roles=RoleGrantRequest.objects.filter(status=RoleGrantRequest.Status.PENDING).count(),
+        credentials=CredentialRequest.objects.filter(
+            status=CredentialRequest.Status.PENDING
+        ).count(),
+    )

@@ -34,6 +34,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice as PlainTOTPDevice
 
 from isigurt.accounts.models import (
     FOUR_EYES_ROLES,
+    ROLE_ORGANISATION_TYPES,
+    CredentialRequest,
     LoginAttempt,
     Organisation,
     OrganisationType,
@@ -42,6 +44,7 @@ from isigurt.accounts.models import (
     RoleGrantRequest,
     StaffTOTPDevice,
     User,
+    role_fits_organisation,
 )
 from isigurt.audit.services import audit_record
 from isigurt.geography.models import County, Municipality
@@ -638,19 +641,33 @@ class AdminActionRefused(Exception):
     """An administrative change that the rules do not allow (the message says why)."""
 
 
+def user_holds_four_eyes_role(*, user: User) -> bool:
+    """Whether the user reads children's data (or hands out access to it)."""
+    return RoleGrant.objects.filter(user=user, role__in=FOUR_EYES_ROLES).exists()
+
+
+def _credentials_moved(user: User) -> None:
+    """End every session of the user (the epoch is part of the session hash)."""
+    user.credentials_epoch += 1
+    user.save(update_fields=["credentials_epoch"])
+
+
 def user_second_factor_reset(
     *, user: User, actor: User | None, request: HttpRequest | None = None
 ) -> int:
-    """Remove every authenticator (and any backup code) of ``user``; audited.
+    """Remove every authenticator (and any backup code) of ``user`` and end every session of
+    theirs; audited. The next login leads to enrolment of a new authenticator.
 
-    Nobody sees or sets another person's second factor: this is all an administrator can do.
-    The user's verified sessions stop being verified (their device is gone) and the next login
-    leads to enrolment of a new authenticator. Returns how many devices were removed.
+    Nobody sees or sets another person's second factor: this is all an administrator can do,
+    and for a user in FOUR_EYES_ROLES only through an approved CredentialRequest
+    (``credential_request_create``). Returns how many devices were removed.
     """
     with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
         removed = 0
         for model in (StaffTOTPDevice, PlainTOTPDevice, StaticDevice):
             removed += model.objects.filter(user=user).delete()[1].get(model._meta.label, 0)
+        _credentials_moved(user)
         audit_record(
             actor=actor,
             action="user.second_factor_reset",
@@ -659,6 +676,141 @@ def user_second_factor_reset(
             request=request,
         )
     return removed
+
+
+def user_password_set(
+    *, user: User, password_hash: str, actor: User | None, request: HttpRequest | None = None
+) -> None:
+    """Give ``user`` the password whose hash is given (made by the admin's password form) and
+    end every session of theirs; audited (the field name only)."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        user.password = password_hash
+        user.save(update_fields=["password"])
+        _credentials_moved(user)
+        audit_record(
+            actor=actor, action="user.update", target=user, fields=["password"], request=request
+        )
+
+
+def _credential_apply(
+    entry: CredentialRequest, *, actor: User, request: HttpRequest | None
+) -> None:
+    if entry.kind == CredentialRequest.Kind.PASSWORD:
+        user_password_set(
+            user=entry.user, password_hash=entry.password_hash, actor=actor, request=request
+        )
+    else:
+        user_second_factor_reset(user=entry.user, actor=actor, request=request)
+
+
+def credential_request_create(
+    *,
+    user: User,
+    kind: str,
+    actor: User,
+    password_hash: str = "",
+    request: HttpRequest | None = None,
+) -> CredentialRequest | None:
+    """An administrator sets ``user``'s password or resets their second factor.
+
+    For a user who holds a role in FOUR_EYES_ROLES the change waits, as a pending request, for a
+    second administrator (one administrator alone could otherwise set the password, reset the
+    authenticator and sign in as a helpline worker); returns the request. For anyone else the
+    change is made at once and None is returned."""
+    if kind not in CredentialRequest.Kind.values:
+        raise AdminActionRefused(gettext_lazy("Unknown change."))
+    if kind == CredentialRequest.Kind.PASSWORD and not password_hash:
+        raise AdminActionRefused(gettext_lazy("A new password is needed."))
+    with transaction.atomic():
+        if not user_holds_four_eyes_role(user=user):
+            if kind == CredentialRequest.Kind.PASSWORD:
+                user_password_set(
+                    user=user, password_hash=password_hash, actor=actor, request=request
+                )
+            else:
+                user_second_factor_reset(user=user, actor=actor, request=request)
+            return None
+        if CredentialRequest.objects.filter(
+            user=user, kind=kind, status=CredentialRequest.Status.PENDING
+        ).exists():
+            raise AdminActionRefused(
+                gettext_lazy("The same change is already waiting for a second administrator.")
+            )
+        entry = CredentialRequest.objects.create(
+            user=user, kind=kind, password_hash=password_hash, requested_by=actor
+        )
+        audit_record(
+            actor=actor,
+            action="credentialrequest.create",
+            target=entry,
+            fields=["user", "kind"],
+            request=request,
+        )
+    return entry
+
+
+def _credential_decide(
+    entry: CredentialRequest, *, approve: bool, actor: User, request: HttpRequest | None
+) -> None:
+    if approve:
+        _credential_apply(entry, actor=actor, request=request)
+    entry.status = (
+        CredentialRequest.Status.APPROVED if approve else CredentialRequest.Status.REJECTED
+    )
+    entry.decided_by = actor
+    entry.decided_at = timezone.now()
+    entry.password_hash = ""
+    entry.save(update_fields=["status", "decided_by", "decided_at", "password_hash"])
+    audit_record(
+        actor=actor,
+        action="credentialrequest.approve" if approve else "credentialrequest.reject",
+        target=entry,
+        fields=["status"],
+        request=request,
+    )
+
+
+def _pending_credential_request(entry: CredentialRequest) -> CredentialRequest:
+    entry = CredentialRequest.objects.select_for_update().select_related("user").get(pk=entry.pk)
+    if entry.status != CredentialRequest.Status.PENDING:
+        raise AdminActionRefused(gettext_lazy("This request was already decided."))
+    return entry
+
+
+def credential_request_approve(
+    *, entry: CredentialRequest, actor: User, request: HttpRequest | None = None
+) -> None:
+    """A second administrator approves: the password is set, or the second factor reset, now.
+
+    Refused to the administrator who asked and to the user concerned."""
+    with transaction.atomic():
+        entry = _pending_credential_request(entry)
+        _check_second_administrator(
+            actor=actor, requested_by_id=entry.requested_by_id, user_id=entry.user_id
+        )
+        _credential_decide(entry, approve=True, actor=actor, request=request)
+
+
+def credential_request_reject(
+    *, entry: CredentialRequest, actor: User, request: HttpRequest | None = None
+) -> None:
+    with transaction.atomic():
+        entry = _pending_credential_request(entry)
+        _credential_decide(entry, approve=False, actor=actor, request=request)
+
+
+def _check_second_administrator(*, actor: User, requested_by_id: int | None, user_id: int) -> None:
+    if not actor.has_role(Role.PLATFORM_ADMIN):
+        raise AdminActionRefused(
+            gettext_lazy("Only a platform administrator can approve a request.")
+        )
+    if actor.pk in (requested_by_id, user_id):
+        raise AdminActionRefused(
+            gettext_lazy(
+                "A second administrator must approve: not the one who asked, nor the user."
+            )
+        )
 
 
 def _grant(*, user: User, role: str, actor: User | None, request: HttpRequest | None) -> None:
@@ -670,14 +822,33 @@ def _grant(*, user: User, role: str, actor: User | None, request: HttpRequest | 
     user_admin_flags_sync(user=user, actor=actor, request=request)
 
 
+def _organisation_types_text(role: str) -> str:
+    kinds = ROLE_ORGANISATION_TYPES.get(role, frozenset())
+    return ", ".join(sorted(str(OrganisationType(kind).label) for kind in kinds))
+
+
+def role_grant_check(*, user: User, role: str) -> None:
+    """Refuse (AdminActionRefused, with the reason) a role that is unknown or that does not fit
+    the user's organisation (ROLE_ORGANISATION_TYPES). The admin's form shows the same reason."""
+    if role not in Role.values:
+        raise AdminActionRefused(gettext_lazy("Unknown role."))
+    if not role_fits_organisation(role, user.organisation):
+        raise AdminActionRefused(
+            gettext_lazy(
+                "This role does not fit the user's organisation: %(role)s is only for staff of "
+                "%(types)s."
+            )
+            % {"role": Role(role).label, "types": _organisation_types_text(role)}
+        )
+
+
 def role_grant_request(
     *, user: User, role: str, actor: User, request: HttpRequest | None = None
 ) -> RoleGrantRequest:
     """Ask for ``role`` to be granted to ``user``. A role that reads children's data (or the
     administrator role) stays pending until a different administrator approves it; any other
     role is granted at once. Audited either way."""
-    if role not in Role.values:
-        raise AdminActionRefused(gettext_lazy("Unknown role."))
+    role_grant_check(user=user, role=role)
     with transaction.atomic():
         if RoleGrant.objects.filter(user=user, role=role).exists():
             raise AdminActionRefused(gettext_lazy("The user already has this role."))
@@ -727,16 +898,10 @@ def role_grant_approve(
         entry = RoleGrantRequest.objects.select_for_update().get(pk=entry.pk)
         if entry.status != RoleGrantRequest.Status.PENDING:
             raise AdminActionRefused(gettext_lazy("This request was already decided."))
-        if not actor.has_role(Role.PLATFORM_ADMIN):
-            raise AdminActionRefused(
-                gettext_lazy("Only a platform administrator can approve a role.")
-            )
-        if actor.pk in (entry.requested_by_id, entry.user_id):
-            raise AdminActionRefused(
-                gettext_lazy(
-                    "A second administrator must approve: not the one who asked, nor the user."
-                )
-            )
+        _check_second_administrator(
+            actor=actor, requested_by_id=entry.requested_by_id, user_id=entry.user_id
+        )
+        role_grant_check(user=entry.user, role=entry.role)  # the organisation may have changed
         _decide(entry, approve=True, actor=actor, request=request)
 
 

@@ -1,10 +1,12 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_migrate, post_save
+from django.utils.translation import gettext_lazy as _
 
 
 class GeographyConfig(AppConfig):
     name = "isigurt.geography"
     label = "geography"
+    verbose_name = _("Geography")
 
     def ready(self) -> None:
         from isigurt.geography.models import County, Municipality

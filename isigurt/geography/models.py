@@ -21,7 +21,9 @@ class County(models.Model):
 class Municipality(models.Model):
     """A bashki: one of the 61 municipalities of the 2014 territorial reform."""
 
-    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="municipalities")
+    county = models.ForeignKey(
+        County, verbose_name=_("county"), on_delete=models.PROTECT, related_name="municipalities"
+    )
     name = models.CharField(_("name"), max_length=64, unique=True)
     slug = models.SlugField(max_length=64, unique=True)
     seat = models.CharField(_("seat"), max_length=64)

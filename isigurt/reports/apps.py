@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReportsConfig(AppConfig):
     name = "isigurt.reports"
     label = "reports"
+    verbose_name = _("Reports")
 
     def ready(self) -> None:
         from isigurt.lib.rotation import register_blob_rotator

@@ -15,7 +15,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from isigurt.reports.categories import category_label
 from isigurt.reports.forms import ReplyForm, StatusForm
@@ -65,8 +65,22 @@ def staff_detail(request: HttpRequest, report_id: UUID) -> HttpResponse:
     return _detail_page(request, report)
 
 
-@require_POST
+def _not_sent(request: HttpRequest, report_id: UUID) -> HttpResponse:
+    """A GET to a form's POST-only address: the way back after a login whose session had ended
+    while the form was open (the login's ``next`` is the address the form posted to). The text
+    was not kept: say so, and show the report."""
+    report = access_report(request.user, report_id)
+    messages.warning(
+        request,
+        _("Your session had ended, so nothing was sent or changed. Please enter it again."),
+    )
+    return redirect("reports:staff_detail", report_id=report.pk)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 def staff_status(request: HttpRequest, report_id: UUID) -> HttpResponse:
+    if request.method != "POST":
+        return _not_sent(request, report_id)
     report = access_report(request.user, report_id, write=True)
     form = StatusForm(request.POST)
     if form.is_valid():
@@ -84,8 +98,10 @@ def staff_status(request: HttpRequest, report_id: UUID) -> HttpResponse:
     return _detail_page(request, report, status=400, status_form=form)
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def staff_reply(request: HttpRequest, report_id: UUID) -> HttpResponse:
+    if request.method != "POST":
+        return _not_sent(request, report_id)
     report = access_report(request.user, report_id, write=True)
     form = ReplyForm(request.POST)
     if form.is_valid():

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth.hashers import make_password
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import models, transaction
@@ -18,6 +19,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticToken
 
 from isigurt.accounts.models import (
+    CredentialRequest,
     Organisation,
     OrganisationType,
     Role,
@@ -25,11 +27,12 @@ from isigurt.accounts.models import (
     StaffTOTPDevice,
     User,
 )
-from isigurt.accounts.services import role_grant_request
+from isigurt.accounts.services import credential_request_create, role_grant_request
 from isigurt.accounts.tests.personas import persona, totp_device_for
 from isigurt.audit.models import AuditEntry
 from isigurt.audit.services import audit_record
 from isigurt.audit.tests.helpers import entries_since, last_entry_id
+from isigurt.geography.models import County, Municipality
 from isigurt.lib.fields import EncryptedTextField
 from isigurt.reports.models import Evidence, HelplineNotification, Report
 from isigurt.reports.services import evidence_attach
@@ -38,7 +41,15 @@ from isigurt.reports.tests.factories import png_bytes, submitted
 pytestmark = pytest.mark.django_db
 
 # Columns that hold a secret or a hash of one, whatever their type.
-SECRET_FIELD_NAMES = {"password", "key", "token", "secret", "secret_hash", "bin_key"}
+SECRET_FIELD_NAMES = {
+    "password",
+    "password_hash",
+    "key",
+    "token",
+    "secret",
+    "secret_hash",
+    "bin_key",
+}
 
 _counter = iter(range(1, 10_000))
 
@@ -52,6 +63,25 @@ def _user() -> User:
         name=f"Body {_n()}", short_name="B", kind=OrganisationType.MINISTRY
     )
     return persona(f"person.{_n()}", Role.STATISTICS_VIEWER, organisation)
+
+
+def _helpline_user() -> User:
+    organisation, _ = Organisation.objects.get_or_create(
+        name="Helpline", defaults={"short_name": "H", "kind": OrganisationType.HELPLINE}
+    )
+    return persona(f"person.{_n()}", Role.HELPLINE_OPERATOR, organisation)
+
+
+def _credential_request_pending() -> CredentialRequest:
+    requester = persona(f"admin.{_n()}", Role.PLATFORM_ADMIN, _user().organisation)
+    entry = credential_request_create(
+        user=_helpline_user(),
+        kind=CredentialRequest.Kind.PASSWORD,
+        password_hash=make_password("a placeholder password 12"),
+        actor=requester,
+    )
+    assert entry is not None
+    return entry
 
 
 def _report() -> Report:
@@ -69,7 +99,7 @@ def _notification() -> HelplineNotification:
 
 def _request_pending() -> RoleGrantRequest:
     requester = persona(f"admin.{_n()}", Role.PLATFORM_ADMIN, _user().organisation)
-    return role_grant_request(user=_user(), role=Role.HELPLINE_OPERATOR, actor=requester)
+    return role_grant_request(user=_helpline_user(), role=Role.HELPLINE_SUPERVISOR, actor=requester)
 
 
 def _audit_entry() -> AuditEntry:
@@ -83,6 +113,9 @@ EXISTING: dict[type[models.Model], Callable[[], models.Model]] = {
         name=f"Body {_n()}", short_name="B", kind=OrganisationType.MINISTRY
     ),
     RoleGrantRequest: _request_pending,
+    CredentialRequest: _credential_request_pending,
+    County: lambda: County.objects.order_by("pk").first(),
+    Municipality: lambda: Municipality.objects.order_by("pk").first(),
     AuditEntry: _audit_entry,
     Report: _report,
     Evidence: _evidence,
@@ -94,7 +127,7 @@ NEW: dict[type[models.Model], Callable[[], models.Model]] = {
     Organisation: lambda: Organisation(
         name=f"New body {_n()}", short_name="N", kind=OrganisationType.MINISTRY
     ),
-    RoleGrantRequest: lambda: RoleGrantRequest(user=_user(), role=Role.CONTENT_ANALYST),
+    RoleGrantRequest: lambda: RoleGrantRequest(user=_helpline_user(), role=Role.CONTENT_ANALYST),
 }
 
 
@@ -104,7 +137,8 @@ def _evidence_root(tmp_path, settings):
 
 
 def admin_request(user: User) -> Any:
-    request = RequestFactory().post("/admin/", REMOTE_ADDR="203.0.113.9")
+    # "post": "yes" is the admin's answer on an action's "are you sure" page.
+    request = RequestFactory().post("/admin/", {"post": "yes"}, REMOTE_ADDR="203.0.113.9")
     request.user = user
     request.session = SessionStore()
     request._messages = CookieStorage(request)

@@ -18,6 +18,7 @@ from isigurt.accounts.services import (
 )
 from isigurt.accounts.tests.personas import (
     PERSONA_PASSWORD,
+    organisation_for,
     persona,
     totp_code_for,
     totp_device_for,
@@ -117,24 +118,28 @@ def test_existing_plain_authenticators_move_to_the_encrypted_table(operator, sup
 
 
 def test_an_administrator_resets_a_second_factor_and_the_user_enrols_again(
-    operator, platform_admin, staff_client
+    stats_viewer, platform_admin, staff_client
 ):
-    device = totp_device_for(operator)
-    users_session = staff_client(operator)
+    """A user who reads no children's data: one administrator is enough (a helpline user's
+    reset needs a second one, see test_credential_requests.py). The reset is confirmed first
+    and ends the user's sessions (it used to leave them open, straight to enrolment)."""
+    device = totp_device_for(stats_viewer)
+    users_session = staff_client(stats_viewer)
     assert users_session.get(reverse("accounts:home")).status_code == 200
     since = last_entry_id()
     response = staff_client(platform_admin).post(
         reverse("admin:accounts_user_changelist"),
-        {"action": "reset_second_factor", "_selected_action": [operator.pk]},
+        {"action": "reset_second_factor", "_selected_action": [stats_viewer.pk], "post": "yes"},
     )
     assert response.status_code == 302
     assert not StaffTOTPDevice.objects.filter(pk=device.pk).exists()
-    assert ("user.second_factor_reset", str(operator.pk)) in actions_since(since)
-    # The old verified session is verified no more; the next login leads to enrolment.
-    assert users_session.get(reverse("accounts:home")).url == reverse("accounts:verify")
+    assert ("user.second_factor_reset", str(stats_viewer.pk)) in actions_since(since)
+    # The old session has ended; the next login leads to enrolment.
+    assert users_session.get(reverse("accounts:home")).url.startswith(reverse("accounts:login"))
     client = Client()
     client.post(
-        reverse("accounts:login"), {"username": operator.username, "password": PERSONA_PASSWORD}
+        reverse("accounts:login"),
+        {"username": stats_viewer.username, "password": PERSONA_PASSWORD},
     )
     assert client.get(reverse("accounts:verify")).url == reverse("accounts:enrol")
 
@@ -169,6 +174,9 @@ def second_admin(platform_admin) -> User:
 def test_an_administrator_alone_cannot_give_themselves_a_helpline_role(
     platform_admin, staff_client
 ):
+    # An administrator who also works at the helpline (else the role would not fit at all).
+    platform_admin.organisation = organisation_for("ALO 116", "helpline")
+    platform_admin.save()
     client = staff_client(platform_admin)
     response = client.post(
         reverse("admin:accounts_rolegrantrequest_add"),
@@ -190,6 +198,8 @@ def test_an_administrator_alone_cannot_give_themselves_a_helpline_role(
 
 
 def test_the_user_who_would_receive_the_role_cannot_approve_it(platform_admin, second_admin):
+    second_admin.organisation = organisation_for("ALO 116", "helpline")
+    second_admin.save()
     entry = role_grant_request(user=second_admin, role=Role.CONTENT_ANALYST, actor=platform_admin)
     with pytest.raises(AdminActionRefused):
         role_grant_approve(entry=entry, actor=second_admin)
@@ -223,10 +233,11 @@ def test_a_second_administrator_approves_and_both_steps_are_audited(
     assert entries[-1].object_id == str(grant.pk)
 
 
-def test_the_administrator_role_itself_needs_a_second_administrator(platform_admin, operator):
-    role_grant_request(user=operator, role=Role.PLATFORM_ADMIN, actor=platform_admin)
-    operator.refresh_from_db()
-    assert not operator.is_staff and not operator.has_role(Role.PLATFORM_ADMIN)
+def test_the_administrator_role_itself_needs_a_second_administrator(platform_admin):
+    colleague = persona("persona.colleague", Role.STATISTICS_VIEWER, platform_admin.organisation)
+    role_grant_request(user=colleague, role=Role.PLATFORM_ADMIN, actor=platform_admin)
+    colleague.refresh_from_db()
+    assert not colleague.is_staff and not colleague.has_role(Role.PLATFORM_ADMIN)
 
 
 def test_a_role_without_access_to_childrens_data_is_granted_at_once(platform_admin, operator):
@@ -245,3 +256,117 @@ def test_asking_for_a_role_the_user_has_shows_a_message_not_an_error(
     assert response.status_code == 200
     assert response.context["adminform"].form.non_field_errors()  # shown on the form
     assert not RoleGrantRequest.objects.exists()
+
+
+# --- a role must fit the user's organisation -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fixture", "role"),
+    [
+        ("editor", Role.HELPLINE_OPERATOR),  # CRCA staff must not read every helpline report
+        ("editor", Role.INSTITUTION_OFFICER),
+        ("operator", Role.INSTITUTION_OFFICER),
+        ("police_officer", Role.BLOCKING_OFFICER),
+        ("operator", Role.PLATFORM_ADMIN),
+        ("municipality_officer", Role.YOUTH_COORDINATOR),
+    ],
+)
+def test_a_role_that_does_not_fit_the_organisation_is_refused_with_a_reason(
+    request, platform_admin, staff_client, fixture, role
+):
+    user = request.getfixturevalue(fixture)
+    with pytest.raises(AdminActionRefused):
+        role_grant_request(user=user, role=role, actor=platform_admin)
+    response = staff_client(platform_admin).post(
+        reverse("admin:accounts_rolegrantrequest_add"), {"user": user.pk, "role": role}
+    )
+    assert response.status_code == 200
+    [error] = response.context["adminform"].form.non_field_errors()
+    assert str(Role(role).label) in error
+    assert not RoleGrantRequest.objects.exists()
+    assert not user.role_grants.filter(role=role).exists()
+
+
+@pytest.mark.parametrize(
+    ("fixture", "role"),
+    [
+        ("supervisor", Role.HELPLINE_OPERATOR),
+        ("police_officer", Role.STATISTICS_VIEWER),
+        ("editor", Role.TRAINER),
+        ("blocking_officer", Role.INSTITUTION_OFFICER),
+    ],
+)
+def test_a_role_that_fits_the_organisation_is_accepted(request, platform_admin, fixture, role):
+    user = request.getfixturevalue(fixture)
+    entry = role_grant_request(user=user, role=role, actor=platform_admin)
+    assert entry.role == role
+
+
+def test_the_demo_users_roles_all_fit_their_organisations(settings):
+    from isigurt.accounts.models import role_fits_organisation
+    from isigurt.accounts.services import demo_seed
+
+    settings.DEMO_MODE = True
+    demo_seed()
+    for grant in RoleGrant.objects.select_related("user__organisation"):
+        assert role_fits_organisation(grant.role, grant.user.organisation), grant
+
+
+def test_a_helpline_user_cannot_be_moved_to_another_organisation_with_the_role(
+    operator, editor, platform_admin, staff_client
+):
+    from isigurt.accounts.tests.test_audit_events import user_change_data
+
+    grant = operator.role_grants.get()
+    data = user_change_data(operator, [(grant.pk, grant.role)], organisation=editor.organisation_id)
+    response = staff_client(platform_admin).post(
+        reverse("admin:accounts_user_change", args=[operator.pk]), data
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["organisation"]
+    operator.refresh_from_db()
+    assert operator.organisation.kind == "helpline"
+
+
+def test_a_request_is_not_approved_once_the_role_no_longer_fits(
+    operator, editor, platform_admin, second_admin
+):
+    entry = role_grant_request(user=operator, role=Role.HELPLINE_SUPERVISOR, actor=platform_admin)
+    User.objects.filter(pk=operator.pk).update(organisation=editor.organisation)
+    with pytest.raises(AdminActionRefused):
+        role_grant_approve(entry=entry, actor=second_admin)
+    assert not operator.role_grants.filter(role=Role.HELPLINE_SUPERVISOR).exists()
+
+
+# --- confirmations and the admin's home page ------------------------------------------------
+
+
+def test_approving_and_rejecting_a_role_request_say_so(
+    operator, platform_admin, second_admin, staff_client
+):
+    approved = role_grant_request(
+        user=operator, role=Role.HELPLINE_SUPERVISOR, actor=platform_admin
+    )
+    rejected = role_grant_request(user=operator, role=Role.CONTENT_ANALYST, actor=platform_admin)
+    client = staff_client(second_admin)
+    changelist = reverse("admin:accounts_rolegrantrequest_changelist")
+    for action, entry in (("approve", approved), ("reject", rejected)):
+        response = client.post(
+            changelist, {"action": action, "_selected_action": [entry.pk]}, follow=True
+        )
+        [message] = [(m.level_tag, str(m)) for m in response.context["messages"]]
+        assert message[0] == "success", message
+        assert operator.username in message[1]
+
+
+def test_the_admin_home_counts_the_requests_waiting(operator, platform_admin, staff_client):
+    role_grant_request(user=operator, role=Role.HELPLINE_SUPERVISOR, actor=platform_admin)
+    role_grant_request(user=operator, role=Role.CONTENT_ANALYST, actor=platform_admin)
+    response = staff_client(platform_admin).get(reverse("admin:index"))
+    assert response.status_code == 200
+    assert (
+        response.context["pending_requests"].roles,
+        response.context["pending_requests"].credentials,
+    ) == (2, 0)
+    assert reverse("admin:accounts_rolegrantrequest_changelist") in response.content.decode()

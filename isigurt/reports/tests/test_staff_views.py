@@ -101,7 +101,8 @@ def test_the_wrong_method_gets_405_and_changes_nothing(
     staff_client, operator, report, evidence, view
 ):
     name, path, method, _data = views(report, evidence)[view]
-    wrong = "post" if method == "get" else "get"
+    # A GET to a form's address leads back to the report (see the session-ended tests below).
+    wrong = "post" if method == "get" else "put"
     response = getattr(staff_client(operator), wrong)(path, {"status": "closed", "body": "x"})
     assert response.status_code == 405, name
     assert unchanged(report)
@@ -184,3 +185,29 @@ def test_discarded_evidence_cannot_be_downloaded(staff_client, operator):
     assert response.status_code == 404
     assert Evidence.objects.filter(report=report).count() == 1
     assert Report.objects.filter(pk=report.pk).exists()
+
+
+# --- a session that ended while a form was open -----------------------------------------------
+
+
+@pytest.mark.parametrize("form", ["status", "reply"])
+def test_after_a_session_ended_the_login_leads_back_to_the_report_with_a_message(
+    client, operator, report, form
+):
+    from isigurt.accounts.tests.personas import PERSONA_PASSWORD, totp_code_for, totp_device_for
+
+    device = totp_device_for(operator)
+    path = url(f"reports:staff_{form}", report_id=report.pk)
+    response = client.post(path, {"status": "in_review", "body": "Placeholder."})
+    login = response["Location"]
+    assert login.startswith(url("accounts:login")) and "next=" in login
+    client.post(login, {"username": operator.username, "password": PERSONA_PASSWORD})
+    response = client.post(url("accounts:verify"), {"code": totp_code_for(device)})
+    assert response["Location"] == path  # the login's next: the address the form posted to
+    with translation.override("en"):
+        response = client.get(path, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.redirect_chain[-1][0] == url("reports:staff_detail", report_id=report.pk)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Your session had ended, so nothing was sent or changed." in page
+    assert unchanged(report)
