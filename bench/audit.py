@@ -28,6 +28,8 @@ ENV = {
     # A broker is configured, as in production: requests never seal; the sealer process does.
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/9",
     "LOG_LEVEL": "WARNING",
+    # The sealer's checkpoint log, started afresh with the database each run.
+    "AUDIT_CHECKPOINT_LOG": str(ROOT / "var" / "bench-audit-checkpoints.jsonl"),
 }
 KINDS = ("audited", "unaudited")
 
@@ -103,6 +105,7 @@ def main() -> None:
 
     psql(f"DROP DATABASE IF EXISTS {DATABASE}")
     psql(f"CREATE DATABASE {DATABASE}")
+    Path(ENV["AUDIT_CHECKPOINT_LOG"]).unlink(missing_ok=True)
     psql(
         "CREATE TABLE bench_audit_row (id bigserial PRIMARY KEY, body text NOT NULL,"
         " created_at timestamptz NOT NULL DEFAULT now())",

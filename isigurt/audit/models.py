@@ -9,6 +9,7 @@ change the database allows on a row) and signs a checkpoint over the chain.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 from datetime import UTC
 from typing import Any, ClassVar, TypeVar
@@ -79,6 +80,11 @@ class AuditEntry(AppendOnlyModel):
     # entry (insert and seal), and the chain, not uniqueness, is what protects it.
     prev_hash = models.CharField(_("previous hash"), max_length=64, null=True, editable=False)  # noqa: DJ001
     entry_hash = models.CharField(_("hash"), max_length=64, null=True, editable=False)  # noqa: DJ001
+    # HMAC-SHA256 of mac_content() with a key the database does not hold (signing.entry_mac),
+    # computed before the insert: the sealer refuses to chain a row that lacks a valid one, so a
+    # row inserted straight into the table is never sealed as genuine. NULL only on entries
+    # sealed before MACs existed.
+    mac = models.CharField(_("MAC"), max_length=64, null=True, editable=False)  # noqa: DJ001
 
     objects: ClassVar[AppendOnlyQuerySet[AuditEntry]] = AppendOnlyQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -126,10 +132,38 @@ class AuditEntry(AppendOnlyModel):
             "ip": str(self.ip) if self.ip else None,
             "prev_hash": self.prev_hash,
         }
+        if self.mac is not None:
+            # Only when present, so entries sealed before MACs existed keep their hash.
+            data["mac"] = self.mac
         return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical()).hexdigest()
+
+    def mac_content(self) -> bytes:
+        """The bytes the MAC covers: the entry's content, known before the insert.
+
+        Not the id (not known yet) nor the chain columns (set later): order is bound by the
+        chain. The address is normalised so that the database's own form of it (inet) gives
+        the same bytes as the value written.
+        """
+        created = self.created_at.astimezone(UTC).isoformat(timespec="microseconds")
+        data = {
+            "v": "isigurt/audit/entry/v1",
+            "created_at": created,
+            "actor_id": self.actor_id,
+            "actor_label": self.actor_label,
+            "organisation_id": self.organisation_id,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "fields": list(self.fields),
+            "ip": ipaddress.ip_address(str(self.ip)).compressed if self.ip else None,
+        }
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+    def mac_valid(self) -> bool:
+        return self.mac is not None and signing.entry_mac_valid(self.mac_content(), self.mac)
 
 
 class AuditCheckpoint(AppendOnlyModel):
@@ -159,8 +193,30 @@ class AuditCheckpoint(AppendOnlyModel):
         return signing.checkpoint_body(seq=self.seq, head_hash=self.head_hash, at=self.created_at)
 
 
+class AuditForgedEntry(models.Model):
+    """An entry the sealer refused to chain because its MAC is missing or wrong.
+
+    The entry itself stays in the log, unsealed, as evidence; this row only keeps the sealer
+    from reading it again. ``verify_audit_log`` checks every entry's MAC itself and does not
+    rely on this table.
+    """
+
+    entry_id = models.BigIntegerField(_("entry id"), unique=True, editable=False)
+    found_at = models.DateTimeField(_("found at"), editable=False)
+
+    class Meta:
+        verbose_name = _("forged audit entry")
+        verbose_name_plural = _("forged audit entries")
+
+    def __str__(self) -> str:
+        return f"forged entry {self.entry_id}"
+
+
 class AuditChainHead(models.Model):
-    """A single row: the newest sealed entry's number and hash. Only the sealer locks it."""
+    """A single row: the newest sealed entry's number and hash. Only the sealer locks it.
+
+    A trigger lets its ``seq`` only move forward (migration 0005).
+    """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
     seq = models.BigIntegerField(default=0)

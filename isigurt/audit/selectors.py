@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -27,6 +28,7 @@ class Problem(StrEnum):
     NOT_IN_HEAD = "not_in_head"  # sealed entries that no signed checkpoint covers
     EXPORTED_HEAD = "exported_head"  # differs from a checkpoint exported earlier
     BAD_SIGNATURE = "bad_signature"  # a checkpoint not signed by the log's key
+    FORGED = "forged"  # an entry whose MAC does not verify: not written by the platform
     UNSEALED = "unsealed"  # entries left unsealed longer than allowed: is the sealer running?
 
 
@@ -39,14 +41,24 @@ class VerifyResult:
     checkpoints: int = 0  # signed checkpoints verified
     unsealed: int = 0  # entries not sealed yet (any age)
     stale_unsealed: int = 0  # of those, older than the threshold
+    forged_entry_id: int | None = None  # with FORGED: the entry's id (an unsealed one has no seq)
 
 
-def _read_exported_heads(path: Path) -> dict[int, dict[str, Any]]:
+class _ConflictingHeads(Exception):
+    def __init__(self, seq: int) -> None:
+        self.seq = seq
+
+
+def _read_exported_heads(paths: Sequence[Path]) -> dict[int, dict[str, Any]]:
     heads: dict[int, dict[str, Any]] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            item = json.loads(line)
-            heads[int(item["seq"])] = item
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                item = json.loads(line)
+                seq = int(item["seq"])
+                if seq in heads and heads[seq]["hash"] != item["hash"]:
+                    raise _ConflictingHeads(seq)
+                heads[seq] = item
     return heads
 
 
@@ -61,7 +73,7 @@ def _exported_head_valid(item: dict[str, Any], key: Ed25519PublicKey) -> bool:
 
 def verify_audit_chain(
     *,
-    exported_heads: Path | None = None,
+    exported_heads: Path | Sequence[Path] | None = None,
     public_key: Ed25519PublicKey | None = None,
     unsealed_after: timedelta | None = None,
     chunk_size: int = 2000,
@@ -73,8 +85,11 @@ def verify_audit_chain(
     matches its hash, an entry whose link or checkpoint disagrees, removed newest entries,
     sealed entries no checkpoint covers. ``exported_heads`` is a file written by
     ``export_audit_head``; each checkpoint in it must still be in the chain (this catches a
-    rewrite by someone holding the signing key). Entries still unsealed after ``unsealed_after``
-    (default settings.AUDIT_MAX_UNSEALED_SECONDS) are reported last.
+    rewrite by someone holding the signing key); several files may be given (the exported heads
+    and AUDIT_CHECKPOINT_LOG), and a checkpoint in them newer than the chain means its newest
+    entries were removed. Every entry's MAC is checked, sealed or not: an entry without a valid
+    one was inserted past the platform (``forged``). Entries still unsealed after
+    ``unsealed_after`` (default settings.AUDIT_MAX_UNSEALED_SECONDS) are reported last.
     """
     key = public_key or signing.signing_key().public_key()
     key_id = signing.key_id(key)
@@ -82,8 +97,15 @@ def verify_audit_chain(
         unsealed_after = timedelta(seconds=settings.AUDIT_MAX_UNSEALED_SECONDS)
     started = timezone.now()
     checkpoints = list(AuditCheckpoint.objects.order_by("seq"))
-    exported = _read_exported_heads(exported_heads) if exported_heads else {}
+    if isinstance(exported_heads, Path):
+        exported_heads = [exported_heads]
     checked = 0
+    try:
+        exported = _read_exported_heads(exported_heads or [])
+    except _ConflictingHeads as conflict:
+        return VerifyResult(
+            ok=False, checked=0, first_bad_seq=conflict.seq, reason=Problem.EXPORTED_HEAD
+        )
 
     def bad(seq: int, reason: Problem) -> VerifyResult:
         return VerifyResult(
@@ -92,6 +114,16 @@ def verify_audit_chain(
             first_bad_seq=seq,
             reason=reason,
             checkpoints=len(checkpoints),
+        )
+
+    def forged(entry: AuditEntry) -> VerifyResult:
+        return VerifyResult(
+            ok=False,
+            checked=checked,
+            first_bad_seq=entry.seq,
+            reason=Problem.FORGED,
+            checkpoints=len(checkpoints),
+            forged_entry_id=entry.pk,
         )
 
     for checkpoint in checkpoints:
@@ -106,6 +138,7 @@ def verify_audit_chain(
     covered = checkpoints[-1].seq if checkpoints else 0
 
     expected_seq, prev_hash = 1, GENESIS_HASH
+    first_forged: AuditEntry | None = None
     entries = AuditEntry.objects.filter(seq__isnull=False, seq__lte=covered).order_by("seq")
     for entry in entries.iterator(chunk_size=chunk_size):
         assert entry.seq is not None  # noqa: S101 — filtered above
@@ -118,6 +151,10 @@ def verify_audit_chain(
             return bad(entry.seq - 1, Problem.REWRITTEN)
         if entry.seq in signed and signed[entry.seq] != entry.entry_hash:
             return bad(entry.seq, Problem.REWRITTEN)
+        if first_forged is None and entry.mac is not None and not entry.mac_valid():
+            # Only entries sealed before MACs existed have none; removing one changes the hash.
+            # Reported after the chain's own checks, which name a rewrite more precisely.
+            first_forged = entry
         if entry.seq in exported and exported[entry.seq]["hash"] != entry.entry_hash:
             return bad(entry.seq, Problem.EXPORTED_HEAD)
         checked += 1
@@ -135,7 +172,12 @@ def verify_audit_chain(
         if latest is None or latest.seq < newest.seq:
             return bad(covered + 1, Problem.NOT_IN_HEAD)
 
+    if first_forged is not None:
+        return forged(first_forged)
     unsealed = AuditEntry.objects.filter(seq__isnull=True)
+    for entry in unsealed.order_by("id").iterator(chunk_size=chunk_size):
+        if not entry.mac_valid():
+            return forged(entry)
     stale = unsealed.filter(created_at__lt=started - unsealed_after).count()
     return VerifyResult(
         ok=stale == 0,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,7 +31,13 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from isigurt.audit import signing
-from isigurt.audit.models import GENESIS_HASH, AuditChainHead, AuditCheckpoint, AuditEntry
+from isigurt.audit.models import (
+    GENESIS_HASH,
+    AuditChainHead,
+    AuditCheckpoint,
+    AuditEntry,
+    AuditForgedEntry,
+)
 from isigurt.lib.client import client_address
 
 if TYPE_CHECKING:
@@ -54,6 +61,7 @@ _INSERTED = (
     "object_id",
     "fields",
     "ip",
+    "mac",
 )
 
 
@@ -130,6 +138,9 @@ def audit_record(
         fields=names,
         ip=ip,
     )
+    # The MAC proves the row was written here, by code holding the key, and not inserted
+    # straight into the table: the sealer chains only entries whose MAC verifies.
+    entry.mac = signing.entry_mac(entry.mac_content())
     connection = transaction.get_connection()
     values = [
         field.get_db_prep_save(getattr(entry, field.attname), connection)
@@ -203,6 +214,7 @@ class SealResult:
     sealed: int  # entries given their place in the chain by this run
     seq: int  # the chain's length afterwards
     checkpoints: int  # signed checkpoints written by this run
+    forged: int = 0  # entries refused by this run: their MAC did not verify
 
 
 def _write_seals(rows: list[tuple[int, int, str, str]]) -> None:
@@ -221,17 +233,38 @@ def _write_seals(rows: list[tuple[int, int, str, str]]) -> None:
             raise AuditSealingFailed("An entry to seal was changed under the sealer.")
 
 
-def _seal_batch(limit: int) -> tuple[int, int]:
-    """One transaction: lock the head, chain up to ``limit`` entries, sign a checkpoint."""
+def _flag_forged(entries: list[AuditEntry]) -> None:
+    now = timezone.now()
+    for entry in entries:
+        # The id only: the row's content is not to be trusted, and may hold anything.
+        logger.error("audit entry failed its MAC check; left unsealed entry_id=%s", entry.pk)
+        AuditForgedEntry.objects.get_or_create(entry_id=entry.pk, defaults={"found_at": now})
+
+
+def _seal_batch(limit: int) -> tuple[int, int, int, AuditCheckpoint | None]:
+    """One transaction: lock the head, chain up to ``limit`` entries, sign a checkpoint.
+
+    Returns (entries sealed, chain length, forged entries refused, new checkpoint or None).
+    """
     with transaction.atomic():
         head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-        pending = list(AuditEntry.objects.filter(seq__isnull=True).order_by("id")[:limit])
-        if not pending:
-            return 0, head.seq
+        pending = list(
+            AuditEntry.objects.filter(seq__isnull=True)
+            .exclude(pk__in=AuditForgedEntry.objects.values("entry_id"))
+            .order_by("id")[:limit]
+        )
+        genuine: list[AuditEntry] = []
+        forged: list[AuditEntry] = []
+        for entry in pending:
+            (genuine if entry.mac_valid() else forged).append(entry)
+        if forged:
+            _flag_forged(forged)
+        if not genuine:
+            return 0, head.seq, len(forged), None
         seq, prev_hash = head.seq, head.entry_hash
-        for start in range(0, len(pending), SEAL_STATEMENT_ROWS):
+        for start in range(0, len(genuine), SEAL_STATEMENT_ROWS):
             rows = []
-            for entry in pending[start : start + SEAL_STATEMENT_ROWS]:
+            for entry in genuine[start : start + SEAL_STATEMENT_ROWS]:
                 seq += 1
                 entry.seq, entry.prev_hash = seq, prev_hash
                 prev_hash = entry.entry_hash = entry.compute_hash()
@@ -239,16 +272,53 @@ def _seal_batch(limit: int) -> tuple[int, int]:
             _write_seals(rows)
         now = timezone.now()
         key = signing.signing_key()
-        AuditCheckpoint(
+        checkpoint = AuditCheckpoint(
             seq=seq,
             head_hash=prev_hash,
             created_at=now,
             key_id=signing.key_id(key.public_key()),
             signature=signing.sign(signing.checkpoint_body(seq=seq, head_hash=prev_hash, at=now)),
-        ).save()
+        )
+        checkpoint.save()
         head.seq, head.entry_hash, head.updated_at = seq, prev_hash, now
         head.save(update_fields=["seq", "entry_hash", "updated_at"])
-        return len(pending), seq
+        return len(genuine), seq, len(forged), checkpoint
+
+
+def _checkpoint_line(checkpoint: AuditCheckpoint | None) -> dict[str, Any]:
+    return {
+        "seq": checkpoint.seq if checkpoint else 0,
+        "hash": checkpoint.head_hash if checkpoint else GENESIS_HASH,
+        "at": checkpoint.created_at.isoformat() if checkpoint else None,
+        "key_id": checkpoint.key_id if checkpoint else None,
+        "signature": checkpoint.signature if checkpoint else None,
+    }
+
+
+def _append_line(path: Path, line: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = (json.dumps(line, sort_keys=True) + "\n").encode("utf-8")
+    # One write() on an O_APPEND descriptor: concurrent sealers never interleave their lines.
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
+def _log_checkpoint(checkpoint: AuditCheckpoint) -> None:
+    """Append a new checkpoint to AUDIT_CHECKPOINT_LOG, outside the database (empty: off).
+
+    Written after the batch committed. A failure is logged, never raised: the entries are
+    sealed, and the next checkpoint written covers them too.
+    """
+    target = str(getattr(settings, "AUDIT_CHECKPOINT_LOG", "") or "")
+    if not target:
+        return
+    try:
+        _append_line(Path(target), _checkpoint_line(checkpoint))
+    except OSError as exc:
+        logger.error("audit checkpoint log not written seq=%s error=%s", checkpoint.seq, exc)
 
 
 def audit_seal(*, batch: int = SEAL_BATCH, max_batches: int = 100) -> SealResult:
@@ -256,33 +326,28 @@ def audit_seal(*, batch: int = SEAL_BATCH, max_batches: int = 100) -> SealResult
 
     The sealer is the only writer of the chain: it alone locks the head row, so sealers queue
     behind each other and never behind (or in front of) the actions being audited. Each batch
-    commits with one signed checkpoint (tree size, head hash, time).
+    commits with one signed checkpoint (tree size, head hash, time), then appends that
+    checkpoint to AUDIT_CHECKPOINT_LOG. An entry whose MAC does not verify was not written by
+    the platform: it is left unsealed and recorded as forged (AuditForgedEntry). Call it outside
+    any transaction: the checkpoint log is written when each batch's own transaction ends.
     """
-    sealed = checkpoints = 0
+    sealed = checkpoints = forged = 0
     seq = 0
     for _ in range(max_batches):
-        count, seq = _seal_batch(batch)
-        if count == 0:
-            break
+        count, seq, refused, checkpoint = _seal_batch(batch)
+        forged += refused
+        if checkpoint is not None:
+            _log_checkpoint(checkpoint)
+            checkpoints += 1
         sealed += count
-        checkpoints += 1
-        if count < batch:
+        if count + refused < batch:
             break
-    return SealResult(sealed=sealed, seq=seq, checkpoints=checkpoints)
+    return SealResult(sealed=sealed, seq=seq, checkpoints=checkpoints, forged=forged)
 
 
 def audit_head_export(*, path: Path) -> dict[str, Any]:
     """Append the latest signed checkpoint as one JSON line to ``path`` (outside the database)."""
     checkpoint = AuditCheckpoint.objects.order_by("-seq").first()
-    line: dict[str, Any] = {
-        "seq": checkpoint.seq if checkpoint else 0,
-        "hash": checkpoint.head_hash if checkpoint else GENESIS_HASH,
-        "at": checkpoint.created_at.isoformat() if checkpoint else None,
-        "key_id": checkpoint.key_id if checkpoint else None,
-        "signature": checkpoint.signature if checkpoint else None,
-        "exported_at": timezone.now().isoformat(),
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(line, sort_keys=True) + "\n")
+    line = _checkpoint_line(checkpoint) | {"exported_at": timezone.now().isoformat()}
+    _append_line(path, line)
     return line

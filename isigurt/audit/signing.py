@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -64,6 +65,36 @@ def _key_for(value: str, secret_key: str) -> Ed25519PrivateKey:
 
 def signing_key() -> Ed25519PrivateKey:
     return _key_for(str(getattr(settings, "AUDIT_SIGNING_KEY", "") or ""), str(settings.SECRET_KEY))
+
+
+@lru_cache(maxsize=4)
+def _mac_key_for(value: str, secret_key: str) -> bytes:
+    seed = _key_for(value, secret_key).private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    # A key of its own, derived from the signing key: the database never holds either.
+    hkdf = HKDF(
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=b"isigurt-audit-entry-mac",
+        info=b"isigurt audit entry mac v1",
+    )
+    return hkdf.derive(seed)
+
+
+def entry_mac_key() -> bytes:
+    return _mac_key_for(
+        str(getattr(settings, "AUDIT_SIGNING_KEY", "") or ""), str(settings.SECRET_KEY)
+    )
+
+
+def entry_mac(content: bytes) -> str:
+    """HMAC-SHA256 of an entry's content (hex): computed once per audited action."""
+    return hmac.new(entry_mac_key(), content, hashlib.sha256).hexdigest()
+
+
+def entry_mac_valid(content: bytes, mac: str) -> bool:
+    return hmac.compare_digest(entry_mac(content), mac)
 
 
 def public_key_bytes(key: Ed25519PublicKey) -> bytes:

@@ -161,6 +161,9 @@ FIELD_ENCRYPTION_KEYS = env_str("FIELD_ENCRYPTION_KEYS", "")
 AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY", "")
 # An entry older than this and still unsealed makes verify_audit_log fail: is the sealer running?
 AUDIT_MAX_UNSEALED_SECONDS = env_int("AUDIT_MAX_UNSEALED_SECONDS", 60)
+# Every signed checkpoint is also appended here, outside the database; verify_audit_log reads it
+# when present, so removed newest entries are caught. Production: another volume or host.
+AUDIT_CHECKPOINT_LOG = env_str("AUDIT_CHECKPOINT_LOG", str(VAR_DIR / "audit-checkpoints.jsonl"))
 
 # Cache: Redis when configured (shared by rate limits across workers), else the database.
 REDIS_URL = env_str("REDIS_URL", "")

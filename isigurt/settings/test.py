@@ -10,3 +10,6 @@ FIELD_ENCRYPTION_KEYS = (
 )
 EVIDENCE_ROOT = BASE_DIR / "var" / "test-evidence"  # noqa: F405
 CELERY_BROKER_URL = ""
+# Each test has a fresh log: a file shared across tests would hold other chains' checkpoints.
+# Tests of the checkpoint log point it at their own file.
+AUDIT_CHECKPOINT_LOG = ""

@@ -5,6 +5,7 @@ from django.db import connection
 TRIGGERS = {
     "audit_auditentry": "audit_auditentry_append_only",
     "audit_auditcheckpoint": "audit_auditcheckpoint_append_only",
+    "audit_auditchainhead": "audit_auditchainhead_forward_only",
 }
 
 

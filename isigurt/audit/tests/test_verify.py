@@ -106,16 +106,18 @@ def _drop_checkpoints_after(seq: int) -> None:
 
 
 def _rewrite_tail(five, seqs=(3, 4, 5)) -> str:
-    """Rewrite entries consistently, hashes and links included; returns the new head hash."""
+    """Rewrite entries consistently, MACs, hashes and links included, as someone holding the
+    key could; returns the new head hash."""
     prev = five[seqs[0] - 2].entry_hash
     for seq in seqs:
         entry = AuditEntry.objects.get(seq=seq)
         entry.object_id, entry.prev_hash = "forged", prev
+        entry.mac = signing.entry_mac(entry.mac_content())
         prev = entry.compute_hash()
         tamper(
-            "UPDATE audit_auditentry SET object_id = 'forged', prev_hash = %s, entry_hash = %s"
-            " WHERE seq = %s",
-            [entry.prev_hash, prev, seq],
+            "UPDATE audit_auditentry SET object_id = 'forged', mac = %s, prev_hash = %s,"
+            " entry_hash = %s WHERE seq = %s",
+            [entry.mac, entry.prev_hash, prev, seq],
         )
     return prev
 

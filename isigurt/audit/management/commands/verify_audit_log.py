@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,6 +20,7 @@ _REASONS = {
     Problem.NOT_IN_HEAD: gettext_lazy("entries not recorded in the chain head"),
     Problem.EXPORTED_HEAD: gettext_lazy("differs from an exported chain head"),
     Problem.BAD_SIGNATURE: gettext_lazy("checkpoint not signed by the log's key"),
+    Problem.FORGED: gettext_lazy("entry not written by the platform (its MAC does not match)"),
 }
 
 
@@ -27,11 +29,18 @@ class Command(BaseCommand):
         "Verify the audit log: the signature of every checkpoint, the hash chain up to the "
         "newest checkpoint, and that no entry stayed unsealed too long. Prints 'audit log ok: "
         "N entries' and exits 0, or names the first problem and exits 1. With --heads, also "
-        "checks every checkpoint written earlier by export_audit_head."
+        "checks every checkpoint written earlier by export_audit_head. The checkpoint log "
+        "(AUDIT_CHECKPOINT_LOG) is read too when it exists, so removed newest entries are found."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--heads", type=Path, help="a file written by export_audit_head")
+        parser.add_argument(
+            "--checkpoint-log",
+            type=Path,
+            default=None,
+            help="the sealer's checkpoint log (default AUDIT_CHECKPOINT_LOG, read when present)",
+        )
         parser.add_argument(
             "--public-key",
             help="the log's public key, as audit_signing_key prints it (default: configured)",
@@ -47,6 +56,14 @@ class Command(BaseCommand):
         heads = options.get("heads")
         if heads is not None and not heads.exists():
             raise CommandError(_("No exported heads at %(path)s.") % {"path": heads})
+        files = [heads] if heads is not None else []
+        checkpoint_log = options.get("checkpoint_log")
+        if checkpoint_log is not None:
+            if not checkpoint_log.exists():
+                raise CommandError(_("No checkpoint log at %(path)s.") % {"path": checkpoint_log})
+            files.append(checkpoint_log)
+        elif settings.AUDIT_CHECKPOINT_LOG and Path(settings.AUDIT_CHECKPOINT_LOG).exists():
+            files.append(Path(settings.AUDIT_CHECKPOINT_LOG))
         public_key = None
         if options.get("public_key"):
             try:
@@ -55,7 +72,7 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from None
         unsealed_after = options.get("unsealed_after")
         result = verify_audit_chain(
-            exported_heads=heads,
+            exported_heads=files,
             public_key=public_key,
             unsealed_after=None if unsealed_after is None else timedelta(seconds=unsealed_after),
         )
@@ -67,6 +84,11 @@ class Command(BaseCommand):
             raise CommandError(
                 _("audit log: %(count)d entries left unsealed too long (is the sealer running?)")
                 % {"count": result.stale_unsealed}
+            )
+        if result.reason is Problem.FORGED:
+            raise CommandError(
+                _("audit log: forged entry %(id)s: %(reason)s")
+                % {"id": result.forged_entry_id, "reason": _REASONS[Problem.FORGED]}
             )
         raise CommandError(
             _("audit log broken at entry %(seq)s: %(reason)s (%(checked)d entries verified)")
