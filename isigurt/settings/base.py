@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: nothing below may believe a forwarded scheme or host from an untrusted peer.
+    "isigurt.lib.middleware.UntrustedForwardedHeadersMiddleware",
     "isigurt.lib.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
