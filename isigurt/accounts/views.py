@@ -3,6 +3,7 @@
 from base64 import b32encode
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -40,9 +41,21 @@ def _safe_next(request: HttpRequest, url: str | None) -> str | None:
     return None
 
 
-def _after_verified(request: HttpRequest) -> HttpResponseRedirect:
+def _after_verified(request: HttpRequest, user: User) -> HttpResponseRedirect:
     url = _safe_next(request, request.session.pop(NEXT_SESSION_KEY, None))
-    return redirect(url or reverse("accounts:home"))
+    response = redirect(url or reverse("accounts:home"))
+    # This browser completed a login: it keeps signing in while strangers use up the username's
+    # attempts (services.login_device_for). HttpOnly, and sent only with same-site requests.
+    response.set_cookie(
+        settings.LOGIN_DEVICE_COOKIE_NAME,
+        services.login_device_cookie_issue(user=user),
+        max_age=settings.LOGIN_DEVICE_COOKIE_AGE,
+        path="/",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
 
 
 def _too_many_message(result: LoginResult) -> str:
@@ -72,6 +85,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             request=request,
             username=form.cleaned_data["username"],
             password=form.cleaned_data["password"],
+            device_cookie=request.COOKIES.get(settings.LOGIN_DEVICE_COOKIE_NAME),
         )
         if result.ok:
             if next_url:
@@ -109,7 +123,7 @@ def _code_step(
         else:
             result = services.login_second_factor_verify(request=request, user=user, token=token)
         if result.ok:
-            return _after_verified(request)
+            return _after_verified(request, user)
         if result.outcome is LoginOutcome.LOCKED:
             messages.error(request, _too_many_message(result))
             return redirect("accounts:login")
