@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import enum
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
@@ -61,6 +63,8 @@ from isigurt.lib.ratelimit import (
     rate_limit_check,
     rate_limit_exhausted,
 )
+
+_R = TypeVar("_R")
 
 UNAVAILABLE_RETRY_AFTER = 30
 # Password spraying: wrong passwords from one client, whatever the usernames. Generous enough
@@ -414,6 +418,37 @@ def session_logout(*, request: HttpRequest) -> None:
         if isinstance(user, User):
             audit_record(actor=user, action="login.logout", target=user, request=request)
         logout(request)
+
+
+def logout_audited(*, request: HttpRequest, end: Callable[[], _R]) -> _R:
+    """Run `end` (another page's logout, such as the admin's, which ends the session on the
+    server) in one transaction with the same entry as `session_logout`."""
+    user = request.user
+    if not isinstance(user, User):
+        return end()
+    with transaction.atomic():
+        audit_record(actor=user, action="login.logout", target=user, request=request)
+        return end()
+
+
+def own_password_change(*, request: HttpRequest, change: Callable[[], _R]) -> _R:
+    """Run `change` (a page where the signed-in user replaces their own password, such as the
+    admin's) in one transaction with an audit entry when the password was in fact replaced.
+
+    If the entry cannot be written, the new password is not kept either (S12).
+    """
+    user = request.user
+    if not isinstance(user, User):
+        return change()
+    stored = User.objects.filter(pk=user.pk).values_list("password", flat=True)
+    with transaction.atomic():
+        before = stored.first()
+        result = change()
+        if stored.first() != before:
+            audit_record(
+                actor=user, action="user.update", target=user, fields=["password"], request=request
+            )
+    return result
 
 
 def totp_current_token(*, device: StaffTOTPDevice) -> str:

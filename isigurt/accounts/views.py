@@ -1,6 +1,9 @@
 """Staff login: password, then the second factor (enrolled at first login), then home."""
 
 from base64 import b32encode
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
 import segno
 from django.conf import settings
@@ -183,3 +186,34 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def staff_home(request: HttpRequest) -> HttpResponse:
     user = _staff_user(request)
     return render(request, "accounts/home.html", {"roles": selectors.staff_roles(viewer=user)})
+
+
+# --- the admin site's own password change and logout (wrapped where the admin is mounted) ---
+
+_AdminView = Callable[..., HttpResponse]
+
+
+def admin_password_change_audited(view: _AdminView) -> _AdminView:
+    """The admin's "change my password" page, audited when the password is replaced."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        return services.own_password_change(
+            request=request, change=lambda: view(request, *args, **kwargs)
+        )
+
+    return wrapped
+
+
+def admin_logout_audited(view: _AdminView) -> _AdminView:
+    """The admin's logout (it ends the session on the server), audited as the staff logout is."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        return services.logout_audited(request=request, end=lambda: view(request, *args, **kwargs))
+
+    return wrapped
