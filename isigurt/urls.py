@@ -2,8 +2,9 @@ from typing import Any
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, include, path
 
+from isigurt.accounts.views import admin_logout_audited, admin_password_change_audited
 from isigurt.api.urls import api
 from isigurt.hub import views as hub_views
 from isigurt.lib import views as lib_views
@@ -19,12 +20,24 @@ def _public_api_urls(patterns: list[Any]) -> list[Any]:
     return patterns
 
 
+def _audited_admin_urls() -> tuple[list[Any], str, str]:
+    """The admin site's URLs, with its own password change and logout audited (S12); every
+    other admin change is audited by the model admins."""
+    patterns, app_name, namespace = admin.site.urls
+    wrappers = {"password_change": admin_password_change_audited, "logout": admin_logout_audited}
+    for pattern in patterns:
+        wrap = wrappers.get(pattern.name or "") if isinstance(pattern, URLPattern) else None
+        if wrap is not None and pattern.callback is not None:
+            pattern.callback = wrap(pattern.callback)
+    return patterns, app_name, namespace
+
+
 api_patterns, api_app_name, api_namespace = api.urls
 urlpatterns = [
     path("healthz", lib_views.healthz, name="healthz"),
     path("i18n/setlang/", lib_views.set_language, name="set_language"),
     path("api/v1/", include((_public_api_urls(api_patterns), api_app_name), api_namespace)),
-    path("admin/", admin.site.urls),
+    path("admin/", _audited_admin_urls()),
     path("app/", include("isigurt.reports.app_urls")),
     path("robots.txt", hub_views.robots_txt, name="robots_txt"),
 ]

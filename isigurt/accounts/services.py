@@ -10,17 +10,26 @@ failures within LOGIN_LOCKOUT_PERIOD lock that pair until the period has passed
 since the last failure (never permanently); they are kept in the database. Independently,
 at most 5 password attempts per username per minute are looked at (S13), counted by the
 shared limiter in isigurt.lib.ratelimit. If either store fails, the login fails closed.
+
+A browser that completed a login gets a signed device cookie naming that username (OWASP's
+"device cookies"). Its attempts for that username count in the device's own bucket instead
+of the username's minute, so strangers using up the username's attempts do not keep the
+person out; five wrong passwords with the cookie lock that cookie (LOGIN_DEVICE_FAILURE_LIMITS).
 """
 
 from __future__ import annotations
 
 import enum
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.password_validation import validate_password
+from django.core import signing
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.http import HttpRequest
@@ -52,15 +61,21 @@ from isigurt.lib.client import client_address
 from isigurt.lib.ratelimit import (
     LOGIN_LIMITS,
     Limit,
+    RateDecision,
     client_key,
     rate_limit_check,
     rate_limit_exhausted,
 )
 
+_R = TypeVar("_R")
+
 UNAVAILABLE_RETRY_AFTER = 30
 # Password spraying: wrong passwords from one client, whatever the usernames. Generous enough
 # for an office or a school behind one address, far below what a spraying run needs.
 LOGIN_CLIENT_FAILURE_LIMITS = (Limit(20, 15 * 60),)
+# Wrong passwords sent with one device cookie: at the fifth the cookie no longer helps (S5).
+LOGIN_DEVICE_FAILURE_LIMITS = (Limit(5, 15 * 60),)
+_DEVICE_COOKIE_SALT = "isigurt.accounts.device-cookie"
 # Attempts older than this are of no use to either limit.
 LOGIN_ATTEMPT_KEEP = timedelta(days=1)
 
@@ -159,16 +174,68 @@ def login_failures_clear(*, username: str, address: str) -> None:
 # --- the two login steps ----------------------------------------------------------------
 
 
-def login_password_check(*, request: HttpRequest, username: str, password: str) -> LoginResult:
+def login_device_cookie_issue(*, user: User) -> str:
+    """The value of a new device cookie for `user`'s browser, after a complete login.
+
+    Signed (Django's signing, with its time); it names the user by keyed hash only, and the
+    browser by a random id. Valid for LOGIN_DEVICE_COOKIE_AGE seconds.
+    """
+    value = {"u": _username_key(user.get_username()), "d": secrets.token_urlsafe(16)}
+    return signing.dumps(value, salt=_DEVICE_COOKIE_SALT)
+
+
+def login_device_for(*, cookie: str | None, username: str) -> str | None:
+    """The device key of a valid, unexpired device cookie issued for `username`, else None.
+
+    Decided from the cookie and the typed username alone, without looking the user up: a
+    cookie for an unknown username cannot exist, and a wrong or forged one counts as none.
+    """
+    if not cookie:
+        return None
+    try:
+        value = signing.loads(
+            cookie, salt=_DEVICE_COOKIE_SALT, max_age=int(settings.LOGIN_DEVICE_COOKIE_AGE)
+        )
+    except signing.BadSignature:  # also an expired one
+        return None
+    if not isinstance(value, dict) or value.get("u") != _username_key(username):
+        return None
+    device = value.get("d")
+    if not isinstance(device, str) or not device:
+        return None
+    return salted_hmac("isigurt.login.device", device, algorithm="sha256").hexdigest()
+
+
+def _device_attempt(device: str) -> RateDecision:
+    """A password attempt with a device cookie: refused while the cookie is locked by its own
+    failures, else counted in the device's own minute (LOGIN_LIMITS). Fails closed."""
+    locked = rate_limit_exhausted(
+        scope="login-device-failures",
+        key=device,
+        limits=LOGIN_DEVICE_FAILURE_LIMITS,
+        fail_open=False,
+    )
+    if not locked.allowed:
+        return locked
+    return rate_limit_check(scope="login-device", key=device, limits=LOGIN_LIMITS, fail_open=False)
+
+
+def login_password_check(
+    *, request: HttpRequest, username: str, password: str, device_cookie: str | None = None
+) -> LoginResult:
     """Step one. On success the session is a new, password-only one (not yet verified).
 
     Existing and unknown usernames get the same outcomes: Django's backend runs the
     password hasher for unknown users too, and a locked pair is refused before any lookup.
+    `device_cookie` is the browser's device cookie, if it sent one (see
+    `login_device_cookie_issue`): valid for this username, its own bucket replaces the
+    username's minute.
     """
     address = client_address(request)
     gate = login_gate(username=username, address=address)
     if not gate.ok:
         return gate
+    device = login_device_for(cookie=device_cookie, username=username)
     sprayed = rate_limit_exhausted(
         scope="login-client-failures",
         key=client_key(request),
@@ -179,9 +246,12 @@ def login_password_check(*, request: HttpRequest, username: str, password: str) 
         return LoginResult(LoginOutcome.UNAVAILABLE, retry_after=UNAVAILABLE_RETRY_AFTER)
     if not sprayed.allowed:
         return LoginResult(LoginOutcome.RATE_LIMITED, retry_after=sprayed.retry_after)
-    limited = rate_limit_check(
-        scope="login", key=_username_key(username), limits=LOGIN_LIMITS, fail_open=False
-    )
+    if device is None:
+        limited = rate_limit_check(
+            scope="login", key=_username_key(username), limits=LOGIN_LIMITS, fail_open=False
+        )
+    else:
+        limited = _device_attempt(device)
     if limited.store_down:
         return LoginResult(LoginOutcome.UNAVAILABLE, retry_after=UNAVAILABLE_RETRY_AFTER)
     if not limited.allowed:
@@ -210,6 +280,13 @@ def login_password_check(*, request: HttpRequest, username: str, password: str) 
                 limits=LOGIN_CLIENT_FAILURE_LIMITS,
                 fail_open=True,
             )
+            if device is not None:
+                rate_limit_check(
+                    scope="login-device-failures",
+                    key=device,
+                    limits=LOGIN_DEVICE_FAILURE_LIMITS,
+                    fail_open=True,
+                )
             _audit_login(action="login.failure", user_id=known_id, request=request)
             if login_gate(username=username, address=address).outcome is LoginOutcome.LOCKED:
                 _audit_login(action="login.locked", user_id=known_id, request=request)
@@ -344,6 +421,37 @@ def session_logout(*, request: HttpRequest) -> None:
         if isinstance(user, User):
             audit_record(actor=user, action="login.logout", target=user, request=request)
         logout(request)
+
+
+def logout_audited(*, request: HttpRequest, end: Callable[[], _R]) -> _R:
+    """Run `end` (another page's logout, such as the admin's, which ends the session on the
+    server) in one transaction with the same entry as `session_logout`."""
+    user = request.user
+    if not isinstance(user, User):
+        return end()
+    with transaction.atomic():
+        audit_record(actor=user, action="login.logout", target=user, request=request)
+        return end()
+
+
+def own_password_change(*, request: HttpRequest, change: Callable[[], _R]) -> _R:
+    """Run `change` (a page where the signed-in user replaces their own password, such as the
+    admin's) in one transaction with an audit entry when the password was in fact replaced.
+
+    If the entry cannot be written, the new password is not kept either (S12).
+    """
+    user = request.user
+    if not isinstance(user, User):
+        return change()
+    stored = User.objects.filter(pk=user.pk).values_list("password", flat=True)
+    with transaction.atomic():
+        before = stored.first()
+        result = change()
+        if stored.first() != before:
+            audit_record(
+                actor=user, action="user.update", target=user, fields=["password"], request=request
+            )
+    return result
 
 
 def totp_current_token(*, device: StaffTOTPDevice) -> str:

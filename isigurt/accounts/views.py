@@ -1,8 +1,12 @@
 """Staff login: password, then the second factor (enrolled at first login), then home."""
 
 from base64 import b32encode
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -40,9 +44,21 @@ def _safe_next(request: HttpRequest, url: str | None) -> str | None:
     return None
 
 
-def _after_verified(request: HttpRequest) -> HttpResponseRedirect:
+def _after_verified(request: HttpRequest, user: User) -> HttpResponseRedirect:
     url = _safe_next(request, request.session.pop(NEXT_SESSION_KEY, None))
-    return redirect(url or reverse("accounts:home"))
+    response = redirect(url or reverse("accounts:home"))
+    # This browser completed a login: it keeps signing in while strangers use up the username's
+    # attempts (services.login_device_for). HttpOnly, and sent only with same-site requests.
+    response.set_cookie(
+        settings.LOGIN_DEVICE_COOKIE_NAME,
+        services.login_device_cookie_issue(user=user),
+        max_age=settings.LOGIN_DEVICE_COOKIE_AGE,
+        path="/",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
 
 
 def _too_many_message(result: LoginResult) -> str:
@@ -72,6 +88,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             request=request,
             username=form.cleaned_data["username"],
             password=form.cleaned_data["password"],
+            device_cookie=request.COOKIES.get(settings.LOGIN_DEVICE_COOKIE_NAME),
         )
         if result.ok:
             if next_url:
@@ -109,7 +126,7 @@ def _code_step(
         else:
             result = services.login_second_factor_verify(request=request, user=user, token=token)
         if result.ok:
-            return _after_verified(request)
+            return _after_verified(request, user)
         if result.outcome is LoginOutcome.LOCKED:
             messages.error(request, _too_many_message(result))
             return redirect("accounts:login")
@@ -169,3 +186,34 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def staff_home(request: HttpRequest) -> HttpResponse:
     user = _staff_user(request)
     return render(request, "accounts/home.html", {"roles": selectors.staff_roles(viewer=user)})
+
+
+# --- the admin site's own password change and logout (wrapped where the admin is mounted) ---
+
+_AdminView = Callable[..., HttpResponse]
+
+
+def admin_password_change_audited(view: _AdminView) -> _AdminView:
+    """The admin's "change my password" page, audited when the password is replaced."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        return services.own_password_change(
+            request=request, change=lambda: view(request, *args, **kwargs)
+        )
+
+    return wrapped
+
+
+def admin_logout_audited(view: _AdminView) -> _AdminView:
+    """The admin's logout (it ends the session on the server), audited as the staff logout is."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        return services.logout_audited(request=request, end=lambda: view(request, *args, **kwargs))
+
+    return wrapped

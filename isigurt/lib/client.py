@@ -44,6 +44,12 @@ def _is_trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return any(address in network for network in trusted_proxies())
 
 
+def peer_is_trusted_proxy(request: HttpRequest) -> bool:
+    """Whether the TCP peer is one of TRUSTED_PROXIES (whose forwarded headers may be believed)."""
+    peer = _parse(str(request.META.get("REMOTE_ADDR") or ""))
+    return peer is not None and _is_trusted(peer)
+
+
 def client_address(request: HttpRequest) -> str:
     """The client's IP address as text ("" when the peer gave none that parses)."""
     peer = _parse(str(request.META.get("REMOTE_ADDR") or ""))

@@ -11,6 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import trans_real
 
+from isigurt.lib.client import peer_is_trusted_proxy
 from isigurt.lib.helpline import helpline_context
 
 RETRY_AFTER_SECONDS = 5
@@ -147,3 +148,26 @@ def _api_language(request: HttpRequest) -> str:
         if base in supported:
             return base
     return str(settings.LANGUAGE_CODE)
+
+
+class UntrustedForwardedHeadersMiddleware:
+    """Drops `X-Forwarded-Proto` and `X-Forwarded-Host` unless the peer is a trusted proxy.
+
+    `SECURE_PROXY_SSL_HEADER` (production) and `USE_X_FORWARDED_HOST` believe these headers from
+    whoever sends them; only `TRUSTED_PROXIES` may (as for `X-Forwarded-For`, lib/client.py).
+    Otherwise a plain-http request naming itself https would skip the redirect to https and
+    receive pages meant for a secure connection. First in the stack, before SecurityMiddleware.
+    """
+
+    HEADERS = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if any(header in request.META for header in self.HEADERS) and not peer_is_trusted_proxy(
+            request
+        ):
+            for header in self.HEADERS:
+                request.META.pop(header, None)
+        return self.get_response(request)

@@ -1,11 +1,15 @@
-"""Rate limits on Django's cache (S13): fixed-window counters, fail open or closed.
+"""Rate limits on Django's cache (S13): sliding-window counters, fail open or closed.
 
 Our own small limiter rather than django-ratelimit: that library's fail-open switch is one global
 setting and it gives no Retry-After, while intake must fail open and login closed.
 
-Each limit counts in fixed windows aligned to the epoch (a 60 s limit counts per clock minute, a
-day limit per UTC day); Retry-After is the time until the refusing window ends. A refused
-attempt is not counted, so waiting as told always works.
+Each limit counts in windows aligned to the epoch (a 60 s limit per clock minute, a day limit per
+UTC day), and is judged over a sliding window: the current window's count plus the previous
+window's count weighted by how much of it the sliding window still covers (the sliding-window
+counter). A burst split across a window edge therefore counts in full: 20 failures a quarter of
+an hour allow 20, not 39, around the edge. Retry-After is the time until the sliding count has
+fallen enough for one more attempt. A refused attempt is not counted, so waiting as told always
+works.
 """
 
 import ipaddress
@@ -23,6 +27,7 @@ from django.utils.crypto import salted_hmac
 logger = logging.getLogger(__name__)
 
 _clock = time.time  # replaced in tests to cross window boundaries
+_EPSILON = 1e-9  # float rounding must never refuse an attempt exactly at its Retry-After
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,52 @@ def _cache_key(scope: str, key: str, limit: Limit, window: int) -> str:
     return f"rl:{scope}:{key}:{limit.count}/{limit.seconds}:{window}"
 
 
+@dataclass(frozen=True)
+class _Slot:
+    """One limit's counters at one moment: this window's count and the previous window's."""
+
+    limit: Limit
+    window: int
+    current: int
+    previous: int
+
+    def used(self, now: float) -> float:
+        """Attempts in the sliding window that ends now (the previous window weighted)."""
+        covered = 1 - (now - self.window * self.limit.seconds) / self.limit.seconds
+        return self.current + self.previous * covered
+
+    def wait(self, now: float) -> int:
+        """Seconds until one more attempt fits (0 if it fits now)."""
+        room = self.limit.count - 1  # attempts that may already be used for one more to fit
+        if self.used(now) <= room + _EPSILON:
+            return 0
+        seconds = self.limit.seconds
+        if self.current > room:  # only once this window is the previous one, weighted down
+            until = (self.window + 1) * seconds + seconds * (1 - room / self.current)
+        else:  # once the previous window's weight has fallen far enough
+            until = self.window * seconds + seconds * (1 - (room - self.current) / self.previous)
+        return max(math.ceil(until - now - _EPSILON), 1)
+
+
+def _slots(scope: str, key: str, limits: Sequence[Limit], now: float) -> list[_Slot]:
+    """Reads every limit's two counters at once. Raises whatever the store raises."""
+    windows = [(limit, int(now // limit.seconds)) for limit in limits]
+    names = [
+        (_cache_key(scope, key, limit, w), _cache_key(scope, key, limit, w - 1))
+        for limit, w in windows
+    ]
+    counts = cache.get_many([name for pair in names for name in pair])
+    return [
+        _Slot(limit, w, int(counts.get(current, 0)), int(counts.get(previous, 0)))
+        for (limit, w), (current, previous) in zip(windows, names, strict=True)
+    ]
+
+
+def _wait(slots: Sequence[_Slot], now: float) -> int:
+    """Seconds until every limit has room for one more attempt (0 if they have now)."""
+    return max((slot.wait(now) for slot in slots), default=0)
+
+
 def rate_limit_check(
     *, scope: str, key: str, limits: Sequence[Limit], fail_open: bool
 ) -> RateDecision:
@@ -57,27 +108,24 @@ def rate_limit_check(
     if not settings.RATE_LIMIT_ENABLED or not limits:
         return RateDecision(allowed=True)
     now = _clock()
-    windows = [(limit, int(now // limit.seconds)) for limit in limits]
-    keys = [_cache_key(scope, key, limit, window) for limit, window in windows]
     try:
-        counts = cache.get_many(keys)
-        refused = [
-            (limit, window)
-            for (limit, window), cache_key in zip(windows, keys, strict=True)
-            if int(counts.get(cache_key, 0)) >= limit.count
-        ]
-        if not refused:
-            for (limit, _window), cache_key in zip(windows, keys, strict=True):
-                cache.add(cache_key, 0, timeout=limit.seconds + 1)
-                if cache.incr(cache_key) > limit.count:  # lost a race with another request
-                    refused.append((limit, _window))
+        slots = _slots(scope, key, limits, now)
+        wait = _wait(slots, now)
+        if not wait:
+            counted = []
+            for slot in slots:
+                name = _cache_key(scope, key, slot.limit, slot.window)
+                # Kept while it can still weigh in as the previous window.
+                cache.add(name, 0, timeout=2 * slot.limit.seconds + 1)
+                current = cache.incr(name)
+                counted.append(_Slot(slot.limit, slot.window, current - 1, slot.previous))
+            wait = _wait(counted, now)  # > 0 only if another request took the last room
     except Exception as exc:  # any store failure: the caller's fallback decides
         logger.warning("rate limit store unavailable scope=%s error=%s", scope, type(exc).__name__)
         return RateDecision(allowed=fail_open, store_down=True)
-    if not refused:
+    if not wait:
         return RateDecision(allowed=True)
-    retry_after = max(math.ceil((window + 1) * limit.seconds - now) for limit, window in refused)
-    return RateDecision(allowed=False, retry_after=max(retry_after, 1))
+    return RateDecision(allowed=False, retry_after=wait)
 
 
 def client_key(request: HttpRequest) -> str:
@@ -111,21 +159,14 @@ def rate_limit_exhausted(
     if not settings.RATE_LIMIT_ENABLED or not limits:
         return RateDecision(allowed=True)
     now = _clock()
-    windows = [(limit, int(now // limit.seconds)) for limit in limits]
     try:
-        counts = cache.get_many([_cache_key(scope, key, limit, w) for limit, w in windows])
+        wait = _wait(_slots(scope, key, limits, now), now)
     except Exception as exc:
         logger.warning("rate limit store unavailable scope=%s error=%s", scope, type(exc).__name__)
         return RateDecision(allowed=fail_open, store_down=True)
-    refused = [
-        (limit, w)
-        for limit, w in windows
-        if int(counts.get(_cache_key(scope, key, limit, w), 0)) >= limit.count
-    ]
-    if not refused:
+    if not wait:
         return RateDecision(allowed=True)
-    retry_after = max(math.ceil((w + 1) * limit.seconds - now) for limit, w in refused)
-    return RateDecision(allowed=False, retry_after=max(retry_after, 1))
+    return RateDecision(allowed=False, retry_after=wait)
 
 
 # --- Public reporting: spending budget before work, and tracking locks ----------------------------
@@ -140,7 +181,7 @@ TRACK_CLIENT_LIMITS = (Limit(30, 60), Limit(300, 60 * 60))
 # Wrong codes or secrets from one client, across codes (someone trying many codes).
 TRACK_CLIENT_FAILURE_LIMITS = (Limit(10, 60), Limit(50, 60 * 60))
 # Wrong secrets for one code, from anywhere: the code under attack is locked, not the address,
-# and only for the rest of a 15-minute window (the reporter can come back, or call ALO 116).
+# for about 15 minutes, the window sliding (the reporter can come back, or call ALO 116).
 TRACK_CODE_FAILURE_LIMITS = (Limit(5, 15 * 60),)
 # Messages, information and pictures posted to a report (web and API).
 FOLLOWUP_LIMITS = (Limit(30, 60), Limit(300, 24 * 60 * 60))

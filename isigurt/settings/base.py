@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: nothing below may believe a forwarded scheme or host from an untrusted peer.
+    "isigurt.lib.middleware.UntrustedForwardedHeadersMiddleware",
     "isigurt.lib.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -132,6 +134,10 @@ CSRF_COOKIE_HTTPONLY = True
 # S5: lockout per (username, address), never permanent.
 LOGIN_LOCKOUT_FAILURES = 5
 LOGIN_LOCKOUT_PERIOD = timedelta(minutes=15)
+# The device cookie (OWASP "device cookies"): a browser that completed a login for a username
+# keeps signing in even while strangers use up that username's attempts a minute.
+LOGIN_DEVICE_COOKIE_NAME = "isigurt-device"
+LOGIN_DEVICE_COOKIE_AGE = 90 * 24 * 60 * 60
 OTP_TOTP_ISSUER = "I Sigurt"
 
 LANGUAGE_CODE = "sq"

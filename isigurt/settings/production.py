@@ -47,6 +47,7 @@ CSRF_COOKIE_SECURE = True
 # for the whole site: no subdomain can set or shadow them.
 SESSION_COOKIE_NAME = "__Host-isigurt-session"
 CSRF_COOKIE_NAME = "__Host-isigurt-csrf"
+LOGIN_DEVICE_COOKIE_NAME = "__Host-isigurt-device"
 SESSION_COOKIE_PATH = "/"
 CSRF_COOKIE_PATH = "/"
 SESSION_COOKIE_DOMAIN = None

@@ -52,6 +52,13 @@ def test_production_cookies_carry_the_host_prefix():
     assert rest == [True, True, "/", "/", None, None]
 
 
+def test_production_device_cookie_carries_the_host_prefix():
+    code = "from django.conf import settings as s; print(s.LOGIN_DEVICE_COOKIE_NAME)"
+    result = run(["-c", "import django; django.setup()\n" + code])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "__Host-isigurt-device"
+
+
 @pytest.mark.django_db
 @override_settings(**HOST_COOKIES)
 def test_the_login_sets_host_prefixed_secure_cookies_for_the_whole_site(operator):

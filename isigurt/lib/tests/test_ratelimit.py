@@ -97,7 +97,8 @@ def test_ten_are_allowed_then_the_eleventh_is_refused_with_retry_after(store, cl
     refused = check(k)
     assert refused.allowed is False
     assert refused.store_down is False
-    assert refused.retry_after == 50  # 10 s into the minute
+    # 50 s to the minute's end, then 6 s until the sliding minute holds 9 of the 10.
+    assert refused.retry_after == 50 + 6
 
 
 def test_waiting_as_told_lets_the_client_in_again(store, clock):
@@ -123,15 +124,46 @@ def test_keys_and_scopes_are_counted_apart(store, clock):
 def test_the_day_limit_holds_across_minutes(store, clock):
     k = key()
     allowed = 0
-    for _minute in range(11):
+    for _round in range(11):
         for _ in range(10):
             allowed += check(k, INTAKE_LIMITS).allowed
-        clock.now += 60
+        clock.now += 120  # a minute with nothing: the previous minute no longer weighs
     assert allowed == 100
     refused = check(k, INTAKE_LIMITS)
     assert refused.allowed is False
-    # Until the end of the UTC day: 24 h minus the hour and 11 minutes 10 s already gone.
-    assert refused.retry_after == 86400 - 3600 - 11 * 60 - 10
+    # To the end of the UTC day (24 h minus the hour and 22 minutes 10 s gone), then 1/100 of
+    # the next day, until the sliding day holds 99.
+    assert refused.retry_after == 86400 - 3600 - 22 * 60 - 10 + 864
+
+
+def test_a_burst_across_a_window_edge_counts_in_full(store, clock):
+    # The spraying limit, 20 a quarter hour: 22 just before the edge and 17 just after.
+    fifteen_minutes = (Limit(20, 15 * 60),)
+    k = key()
+    edge = (clock.now // 900 + 1) * 900
+    clock.now = edge - 30
+    before = [check(k, fifteen_minutes).allowed for _ in range(22)]
+    clock.now = edge + 15
+    after = [check(k, fifteen_minutes).allowed for _ in range(17)]
+    assert before.count(True) == 20
+    assert after.count(True) == 0  # fixed windows would have let all 17 through
+    refused = check(k, fifteen_minutes)
+    assert refused.allowed is False
+    # The sliding quarter hour holds 19 once 1/20 of the new window has passed: 45 s - 15 s.
+    assert refused.retry_after == 30
+    clock.now += refused.retry_after - 1
+    assert check(k, fifteen_minutes).allowed is False
+    clock.now += 1
+    assert check(k, fifteen_minutes).allowed is True
+    assert check(k, fifteen_minutes).allowed is False
+
+
+def test_the_sliding_window_forgets_a_full_window_later(store, clock):
+    k = key()
+    for _ in range(10):
+        check(k)
+    clock.now += 120  # two windows on: nothing weighs any more
+    assert [check(k).allowed for _ in range(11)] == [True] * 10 + [False]
 
 
 def test_login_allows_five_a_minute(store, clock):

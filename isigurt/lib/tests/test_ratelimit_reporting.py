@@ -50,7 +50,8 @@ def test_wrong_secrets_from_many_addresses_lock_the_code_for_everyone(store, clo
     locked = track_attempt(from_address("203.0.113.9"), code=CODE)  # even the right secret
     assert locked.allowed is False
     assert locked.store_down is False
-    assert locked.retry_after == 15 * 60 - 3600 % (15 * 60) - 10  # the rest of the window
+    # The rest of the window, then until the sliding window holds at most 4 of the 5 (1/5 of it).
+    assert locked.retry_after == 15 * 60 - 3600 % (15 * 60) - 10 + 15 * 60 // 5
     assert track_attempt(from_address("203.0.113.9"), code="AAAA-BBBB").allowed
     clock.now += locked.retry_after
     assert track_attempt(from_address("203.0.113.9"), code=CODE).allowed
@@ -82,7 +83,7 @@ def test_a_client_trying_many_codes_is_locked(store, clock):
         track_failure(request, code=f"SCAN{number:04d}")
     refused = track_attempt(from_address(scanner), code="SCAN9999")
     assert refused.allowed is False
-    assert refused.retry_after == 50
+    assert refused.retry_after == 50 + 6  # the minute's rest, then 1/10 of the next (sliding)
     assert track_attempt(from_address("192.0.2.71"), code="SCAN9999").allowed
 
 
@@ -104,7 +105,7 @@ def test_follow_ups_share_one_bucket_across_web_and_api(store, clock):
         assert followup_spend(from_address(address, path)).allowed
     refused = followup_spend(from_address(address))
     assert refused.allowed is False
-    assert refused.retry_after == 50
+    assert refused.retry_after == 50 + 2  # the minute's rest, then 1/30 of the next (sliding)
 
 
 def test_the_code_key_ignores_how_the_code_was_typed_and_hides_it():
