@@ -84,7 +84,9 @@ class AuditEntry(AppendOnlyModel):
     # computed before the insert: the sealer refuses to chain a row that lacks a valid one, so a
     # row inserted straight into the table is never sealed as genuine. NULL only on entries
     # sealed before MACs existed.
-    mac = models.CharField(_("message authentication code"), max_length=64, null=True, editable=False)  # noqa: DJ001
+    mac = models.CharField(  # noqa: DJ001
+        _("message authentication code"), max_length=64, null=True, editable=False
+    )
 
     objects: ClassVar[AppendOnlyQuerySet[AuditEntry]] = AppendOnlyQuerySet.as_manager()  # type: ignore[assignment]
 
