@@ -229,19 +229,17 @@ class LoginAttempt(models.Model):
         return f"{self.kind}:{self.at:%Y-%m-%d %H:%M}"
 
 
-class RoleGrantRequest(models.Model):
-    """A role asked for by one administrator; a role in FOUR_EYES_ROLES becomes a RoleGrant only
-    when a different administrator approves it (services.role_grant_approve)."""
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a second administrator")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting for a second administrator")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
 
-    user = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="role_requests", verbose_name=_("user")
-    )
-    role = models.CharField(_("role"), max_length=40, choices=Role.choices)
+class SecondAdministratorRequest(models.Model):
+    """What one administrator asks and a different one decides (the four-eyes requests)."""
+
+    Status = RequestStatus
+
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
@@ -262,6 +260,20 @@ class RoleGrantRequest(models.Model):
         verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-requested_at"]
+
+
+class RoleGrantRequest(SecondAdministratorRequest):
+    """A role asked for by one administrator; a role in FOUR_EYES_ROLES becomes a RoleGrant only
+    when a different administrator approves it (services.role_grant_approve)."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="role_requests", verbose_name=_("user")
+    )
+    role = models.CharField(_("role"), max_length=40, choices=Role.choices)
 
     class Meta:
         ordering = ["-requested_at"]
@@ -286,7 +298,7 @@ class RoleGrantRequest(models.Model):
         )
 
 
-class CredentialRequest(models.Model):
+class CredentialRequest(SecondAdministratorRequest):
     """A new password or a second-factor reset asked for by one administrator for a user who
     holds a role in FOUR_EYES_ROLES: nothing changes until a different administrator, neither
     the one who asked nor the user, approves it (services.credential_request_approve)."""
@@ -295,34 +307,12 @@ class CredentialRequest(models.Model):
         PASSWORD = "password", _("New password")
         SECOND_FACTOR = "second_factor", _("Second factor reset")
 
-    Status = RoleGrantRequest.Status
-
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="credential_requests", verbose_name=_("user")
     )
     kind = models.CharField(_("change"), max_length=20, choices=Kind.choices)
-    status = models.CharField(
-        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
-    )
     # The new password's hash (never the password) until the request is decided, then emptied.
     password_hash = models.CharField(max_length=255, blank=True, default="", editable=False)
-    requested_by = models.ForeignKey(
-        User,
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("requested by"),
-    )
-    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
-    decided_by = models.ForeignKey(
-        User,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at"]
