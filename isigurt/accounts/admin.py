@@ -1,5 +1,6 @@
 """The administration site: reached only through the staff login and a verified second factor."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -384,8 +385,36 @@ class RoleGrantRequestForm(forms.ModelForm):
         return data
 
 
+class SecondAdministratorDecisionMixin(admin.ModelAdmin):
+    """Approve and reject actions for a request a second administrator decides; the services
+    named on the admin refuse the one who asked and the user concerned."""
+
+    approve_service: Callable[..., Any]
+    reject_service: Callable[..., Any]
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet[Any], *, approve: bool) -> None:
+        decide = self.approve_service if approve else self.reject_service
+        for entry in queryset:
+            try:
+                decide(entry=entry, actor=_actor(request), request=request)
+            except AdminActionRefused as refused:
+                self.message_user(request, str(refused), level=messages.ERROR)
+            else:
+                done = _("Approved: %(request)s") if approve else _("Rejected: %(request)s")
+                entry.refresh_from_db()
+                self.message_user(request, done % {"request": entry}, level=messages.SUCCESS)
+
+    @admin.action(description=_("Approve (as the second administrator)"))
+    def approve(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._decide(request, queryset, approve=True)
+
+    @admin.action(description=_("Reject"))
+    def reject(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._decide(request, queryset, approve=False)
+
+
 @admin.register(RoleGrantRequest)
-class RoleGrantRequestAdmin(AuditedReadAdminMixin, admin.ModelAdmin):
+class RoleGrantRequestAdmin(AuditedReadAdminMixin, SecondAdministratorDecisionMixin):
     form = RoleGrantRequestForm
     """Roles are asked for here; a role that reads children's data waits for a second
     administrator (the approve action), who cannot be the one who asked nor the user."""
@@ -417,25 +446,8 @@ class RoleGrantRequestAdmin(AuditedReadAdminMixin, admin.ModelAdmin):
         obj.pk = entry.pk
         obj.refresh_from_db()
 
-    def _decide(self, request: HttpRequest, queryset: QuerySet[Any], *, approve: bool) -> None:
-        decide = role_grant_approve if approve else role_grant_reject
-        for entry in queryset:
-            try:
-                decide(entry=entry, actor=_actor(request), request=request)
-            except AdminActionRefused as refused:
-                self.message_user(request, str(refused), level=messages.ERROR)
-            else:
-                done = _("Approved: %(request)s") if approve else _("Rejected: %(request)s")
-                entry.refresh_from_db()
-                self.message_user(request, done % {"request": entry}, level=messages.SUCCESS)
-
-    @admin.action(description=_("Approve (as the second administrator)"))
-    def approve(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        self._decide(request, queryset, approve=True)
-
-    @admin.action(description=_("Reject"))
-    def reject(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        self._decide(request, queryset, approve=False)
+    approve_service = staticmethod(role_grant_approve)
+    reject_service = staticmethod(role_grant_reject)
 
 
 @admin.register(Organisation)
@@ -447,7 +459,7 @@ class OrganisationAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CredentialRequest)
-class CredentialRequestAdmin(AuditedReadAdminMixin, admin.ModelAdmin):
+class CredentialRequestAdmin(AuditedReadAdminMixin, SecondAdministratorDecisionMixin):
     """New passwords and second-factor resets for users who read children's data: asked for on
     the user's page, approved here by a second administrator (not the one who asked, nor the
     user). The new password's hash is never shown."""
@@ -475,22 +487,5 @@ class CredentialRequestAdmin(AuditedReadAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def _decide(self, request: HttpRequest, queryset: QuerySet[Any], *, approve: bool) -> None:
-        decide = credential_request_approve if approve else credential_request_reject
-        for entry in queryset:
-            try:
-                decide(entry=entry, actor=_actor(request), request=request)
-            except AdminActionRefused as refused:
-                self.message_user(request, str(refused), level=messages.ERROR)
-            else:
-                done = _("Approved: %(request)s") if approve else _("Rejected: %(request)s")
-                entry.refresh_from_db()
-                self.message_user(request, done % {"request": entry}, level=messages.SUCCESS)
-
-    @admin.action(description=_("Approve (as the second administrator)"))
-    def approve(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        self._decide(request, queryset, approve=True)
-
-    @admin.action(description=_("Reject"))
-    def reject(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        self._decide(request, queryset, approve=False)
+    approve_service = staticmethod(credential_request_approve)
+    reject_service = staticmethod(credential_request_reject)
