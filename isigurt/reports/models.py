@@ -71,6 +71,12 @@ class ReportStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class CallbackOutcome(models.TextChoices):
+    REACHED = "reached", _("Reached")
+    NO_ANSWER = "no_answer", _("No answer")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+
+
 class MessageKind(models.TextChoices):
     MESSAGE = "message", _("Message")
     INFORMATION = "information", _("More information")
@@ -136,6 +142,25 @@ class Report(models.Model):
     flagged = models.BooleanField(_("flagged"), default=False)
     created_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # A danger-now report heads the helpline's list until a staff member acknowledges it (or
+    # moves its status on): then someone is acting on it.
+    danger_acknowledged_at = models.DateTimeField(
+        _("danger acknowledged at"), null=True, blank=True
+    )
+    danger_acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("danger acknowledged by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Unread for the helpline: never opened, or the reporter wrote or added pictures since a
+    # helpline staff member last opened it (per report, not per staff member).
+    reporter_activity_at = models.DateTimeField(
+        _("reporter's last addition"), null=True, blank=True
+    )
+    staff_read_at = models.DateTimeField(_("last opened by the helpline"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -244,6 +269,63 @@ class HelplineNotification(models.Model):
     class Meta:
         verbose_name = _("helpline notification")
         verbose_name_plural = _("helpline notifications")
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class ReporterNotice(models.Model):
+    """The reporter was told by e-mail that the helpline answered (one row per answer).
+
+    The e-mail holds no word of the answer: only that there is one and where to read it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    message = models.OneToOneField(
+        ReportMessage,
+        verbose_name=_("answer"),
+        on_delete=models.CASCADE,
+        related_name="reporter_notice",
+    )
+    emailed = models.BooleanField(_("e-mailed"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reporter notice")
+        verbose_name_plural = _("reporter notices")
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+# Bound of a call-back's note: a line or two, not a transcript.
+MAX_CALLBACK_NOTE_LENGTH = 500
+
+
+class ReportCallback(models.Model):
+    """The helpline called back a reporter who asked to be contacted by phone."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="callbacks"
+    )
+    called_at = models.DateTimeField(_("called at"))
+    outcome = models.CharField(_("outcome"), max_length=16, choices=CallbackOutcome.choices)
+    note = EncryptedTextField(_("note"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["called_at"]
+        verbose_name = _("call-back")
+        verbose_name_plural = _("call-backs")
 
     def __str__(self) -> str:
         return str(self.id)

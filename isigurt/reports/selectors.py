@@ -7,14 +7,23 @@ here shape what was allowed and write the read to the audit log.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Case, F, IntegerField, Q, QuerySet, Value, When
 
 from isigurt.reports.categories import category_label
-from isigurt.reports.models import Evidence, Report, ReportMessage, ReportStatus
+from isigurt.reports.models import (
+    ContactMethod,
+    Evidence,
+    Report,
+    ReportCallback,
+    ReportMessage,
+    ReportStatus,
+)
 from isigurt.reports.permissions import (
+    can_list_reports,
     report_changeable_by,
     report_fields_for,
     reports_visible_to,
@@ -24,11 +33,52 @@ from isigurt.reports.permissions import (
 _CHOICE_FIELDS = ("status", "audience", "channel", "affected", "age_band", "gender")
 
 
+# A child in danger now, and no helpline staff member has acknowledged it yet.
+DANGER_WAITING = Q(child_in_danger=True, danger_acknowledged_at__isnull=True)
+# Never opened by the helpline, or the reporter added something since it last was.
+UNREAD = Q(staff_read_at__isnull=True) | Q(reporter_activity_at__gt=F("staff_read_at"))
+
+
 def reports_for_staff(*, viewer: Any) -> QuerySet[Report]:
-    """The reports the viewer may see, newest first (only their list columns are shown)."""
+    """The reports the viewer may see, as a queue (only their list columns are shown).
+
+    First every danger-now report nobody has acknowledged yet, then the open reports, each
+    group oldest first (the one waiting longest is answered first); closed reports last,
+    newest first. Each row carries ``danger_waiting`` and ``unread``.
+    """
     return (
-        reports_visible_to(viewer).select_related("county", "municipality").order_by("-created_at")
+        reports_visible_to(viewer)
+        .select_related("county", "municipality")
+        .annotate(
+            danger_waiting=Case(
+                When(DANGER_WAITING, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            unread=Case(
+                When(UNREAD, then=Value(True)), default=Value(False), output_field=BooleanField()
+            ),
+            queue_group=Case(
+                When(DANGER_WAITING, then=Value(0)),
+                When(status=ReportStatus.CLOSED, then=Value(2)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by(
+            "queue_group",
+            Case(When(queue_group__lt=2, then=F("created_at"))).asc(nulls_last=True),
+            "-created_at",
+        )
     )
+
+
+def danger_waiting_count(*, viewer: Any) -> int | None:
+    """How many danger-now reports the viewer may see that nobody has acknowledged; None for
+    a viewer without a list of reports (no banner at all)."""
+    if not can_list_reports(viewer):
+        return None
+    return reports_visible_to(viewer).filter(DANGER_WAITING).count()
 
 
 @dataclass(frozen=True)
@@ -42,10 +92,36 @@ class StaffReport:
     evidence: list[Evidence]
     thread: list[ReportMessage]
     changeable: bool
+    danger_waiting: bool = False
+    # Reporter's messages added since the helpline last opened the report.
+    new_message_ids: frozenset[Any] = frozenset()
+    phone_contact: bool = False
+    history: list[HistoryEntry] = field(default_factory=list)
 
 
-def report_for_staff(*, viewer: Any, report: Report, request: Any = None) -> StaffReport:
-    """The viewer's projection of an accessed report; the read is written to the audit log."""
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One event in the report's history shown to staff (a call-back, an acknowledgement)."""
+
+    at: datetime
+    kind: str  # "callback" or "danger_acknowledged"
+    by: str
+    callback: ReportCallback | None = None
+
+
+def report_for_staff(
+    *,
+    viewer: Any,
+    report: Report,
+    request: Any = None,
+    last_seen: datetime | None = None,
+    mark_new: bool = False,
+) -> StaffReport:
+    """The viewer's projection of an accessed report; the read is written to the audit log.
+
+    With ``mark_new``, the reporter's messages after ``last_seen`` (all of them when it is
+    None: the helpline never opened the report) are flagged as new.
+    """
     from isigurt.audit.services import audit_read
 
     allowed = report_fields_for(viewer, report)
@@ -57,17 +133,57 @@ def report_for_staff(*, viewer: Any, report: Report, request: Any = None) -> Sta
             fields[name] = getattr(report, f"get_{name}_display")()
         else:
             fields[name] = getattr(report, name)
+    thread = report_messages(report=report) if "messages" in allowed else []
+    new_ids = frozenset(
+        message.pk
+        for message in thread
+        if mark_new
+        and not message.from_helpline
+        and (last_seen is None or message.created_at > last_seen)
+    )
+    changeable = report_changeable_by(viewer, report)
     projection = StaffReport(
         id=report.pk,
         display_code=report.display_code,
         fields=fields,
         shared=allowed,
         evidence=list(report.evidence.order_by("created_at")) if "evidence" in allowed else [],
-        thread=report_messages(report=report) if "messages" in allowed else [],
-        changeable=report_changeable_by(viewer, report),
+        thread=thread,
+        changeable=changeable,
+        danger_waiting="child_in_danger" in allowed
+        and report.child_in_danger
+        and report.danger_acknowledged_at is None,
+        new_message_ids=new_ids,
+        phone_contact="contact_method" in allowed
+        and report.contact_method == ContactMethod.PHONE
+        and bool(report.contact_value),
+        history=_history(report) if changeable else [],
     )
     audit_read(actor=viewer, target=report, fields=sorted(allowed), request=request)
     return projection
+
+
+def _history(report: Report) -> list[HistoryEntry]:
+    """Call-backs and the danger acknowledgement, oldest first (the helpline's own records)."""
+    entries = [
+        HistoryEntry(
+            at=callback.called_at,
+            kind="callback",
+            by=callback.author.get_username() if callback.author else "",
+            callback=callback,
+        )
+        for callback in report.callbacks.select_related("author").order_by("called_at")
+    ]
+    if report.danger_acknowledged_at is not None:
+        by = report.danger_acknowledged_by
+        entries.append(
+            HistoryEntry(
+                at=report.danger_acknowledged_at,
+                kind="danger_acknowledged",
+                by=by.get_username() if by else "",
+            )
+        )
+    return sorted(entries, key=lambda entry: entry.at)
 
 
 def report_messages(*, report: Report) -> list[ReportMessage]:

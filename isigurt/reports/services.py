@@ -50,11 +50,15 @@ from isigurt.lib.images import (
 from isigurt.reports import storage
 from isigurt.reports.categories import EVIDENCE_CATEGORIES
 from isigurt.reports.models import (
+    MAX_CALLBACK_NOTE_LENGTH,
+    CallbackOutcome,
     Category,
+    ContactMethod,
     Evidence,
     IdempotencyRecord,
     MessageKind,
     Report,
+    ReportCallback,
     ReportMessage,
     ReportStatus,
 )
@@ -73,6 +77,8 @@ IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
 # by the retention job; a client retries within minutes, not days.
 IDEMPOTENCY_TTL_HOURS = 24
 REPORT_RECEIVED_TOPIC = "reports.received"
+# The helpline answered a reporter who asked to be told by e-mail (payload: the answer's id).
+REPORT_ANSWERED_TOPIC = "reports.answered"
 
 
 # --- errors --------------------------------------------------------------------------------
@@ -483,6 +489,7 @@ def report_message_post(*, report: Report, body: str, actor: Any = None) -> Repo
 
 def _post(*, report: Report, body: str, actor: Any, kind: str) -> ReportMessage:
     from isigurt.audit.services import audit_record
+    from isigurt.outbox.services import outbox_enqueue
 
     text, problems = clean_message(body)
     if problems:
@@ -498,7 +505,10 @@ def _post(*, report: Report, body: str, actor: Any, kind: str) -> ReportMessage:
             body=text,
         )
         message.save(force_insert=True)
-        Report.objects.filter(pk=report.pk).update(updated_at=message.created_at)
+        changes: dict[str, Any] = {"updated_at": message.created_at}
+        if actor is None:  # the reporter wrote: unread for the helpline
+            changes["reporter_activity_at"] = message.created_at
+        Report.objects.filter(pk=report.pk).update(**changes)
         audit_record(
             actor=actor,
             action="report.message_posted"
@@ -507,11 +517,32 @@ def _post(*, report: Report, body: str, actor: Any, kind: str) -> ReportMessage:
             target=report,
             fields=("body",),
         )
+        if actor is not None and reporter_wants_email(report):
+            outbox_enqueue(topic=REPORT_ANSWERED_TOPIC, payload={"message_id": str(message.pk)})
     return message
 
 
+def reporter_wants_email(report: Report) -> bool:
+    """Whether the reporter asked to be contacted by e-mail, agreed to it and left an address."""
+    return (
+        report.contact_method == ContactMethod.EMAIL
+        and report.contact_consent
+        and bool(report.contact_value)
+    )
+
+
+def _mark_reporter_activity(report: Report) -> None:
+    """The reporter added something (a picture): the report is unread for the helpline."""
+    now = timezone.now()
+    Report.objects.filter(pk=report.pk).update(reporter_activity_at=now, updated_at=now)
+
+
 def report_status_change(*, report: Report, status: str, actor: Any) -> None:
-    """Helpline staff move a report on; audited. PermissionDenied for anyone else."""
+    """Helpline staff move a report on; audited. PermissionDenied for anyone else.
+
+    Moving a danger-now report on from "received" also acknowledges the danger: someone is
+    acting on it, so it leaves the top of the list and the banner.
+    """
     from isigurt.audit.services import audit_record
 
     if not report_changeable_by(actor, report):
@@ -522,8 +553,115 @@ def report_status_change(*, report: Report, status: str, actor: Any) -> None:
         return
     with transaction.atomic():
         report.status = status
-        report.save(update_fields=["status", "updated_at"])
-        audit_record(actor=actor, action="report.status_changed", target=report, fields=("status",))
+        changed = ["status"]
+        if danger_waiting(report) and status != ReportStatus.RECEIVED:
+            report.danger_acknowledged_at = timezone.now()
+            report.danger_acknowledged_by = actor
+            changed += ["danger_acknowledged_at", "danger_acknowledged_by"]
+        report.save(update_fields=[*changed, "updated_at"])
+        audit_record(actor=actor, action="report.status_changed", target=report, fields=changed)
+
+
+def danger_waiting(report: Report) -> bool:
+    """A child is in danger now and no helpline staff member has acknowledged it yet."""
+    return report.child_in_danger and report.danger_acknowledged_at is None
+
+
+def report_danger_acknowledge(*, report: Report, actor: Any) -> bool:
+    """A helpline staff member takes on a danger-now report; audited. False if there was
+    nothing to acknowledge (not danger-now, or already acknowledged)."""
+    from isigurt.audit.services import audit_record
+
+    if not report_changeable_by(actor, report):
+        raise PermissionDenied
+    with transaction.atomic():
+        now = timezone.now()
+        updated = Report.objects.filter(
+            pk=report.pk, child_in_danger=True, danger_acknowledged_at__isnull=True
+        ).update(danger_acknowledged_at=now, danger_acknowledged_by=actor)
+        if not updated:
+            return False
+        report.danger_acknowledged_at, report.danger_acknowledged_by = now, actor
+        audit_record(
+            actor=actor,
+            action="report.danger_acknowledged",
+            target=report,
+            fields=("danger_acknowledged_at", "danger_acknowledged_by"),
+        )
+    return True
+
+
+def report_mark_read(*, report: Report, actor: Any) -> datetime | None:
+    """Helpline staff opened the report: it is read (for the whole helpline) until the
+    reporter adds something. Returns when it was last opened before (None: never), so the
+    page can show what is new since. Audited when it changes the report from unread to read.
+    Viewers who may not change the report (an institution) leave it as it was.
+    """
+    from isigurt.audit.services import audit_record
+
+    previous = report.staff_read_at
+    if not report_changeable_by(actor, report):
+        return previous
+    with transaction.atomic():
+        now = timezone.now()
+        was_unread = report_unread(report)
+        Report.objects.filter(pk=report.pk).update(staff_read_at=now)
+        report.staff_read_at = now
+        if was_unread:
+            audit_record(
+                actor=actor, action="report.marked_read", target=report, fields=("staff_read_at",)
+            )
+    return previous
+
+
+def report_unread(report: Report) -> bool:
+    """Never opened by the helpline, or the reporter added something since it last was."""
+    if report.staff_read_at is None:
+        return True
+    return report.reporter_activity_at is not None and (
+        report.reporter_activity_at > report.staff_read_at
+    )
+
+
+def report_callback_record(
+    *, report: Report, actor: Any, called_at: datetime, outcome: str, note: str = ""
+) -> ReportCallback:
+    """The helpline called back a reporter who asked for a phone call; audited.
+
+    PermissionDenied for anyone who may not change the report; ReportInvalid when the
+    reporter did not ask to be called, for an unknown outcome, a time in the future or an
+    overlong note.
+    """
+    from isigurt.audit.services import audit_record
+
+    if not report_changeable_by(actor, report):
+        raise PermissionDenied
+    errors: dict[str, list[str]] = {}
+    if report.contact_method != ContactMethod.PHONE or not report.contact_value:
+        errors["outcome"] = [_("The reporter did not ask to be called.")]
+    if outcome not in CallbackOutcome.values:
+        errors["outcome"] = [_("Choose one of the options.")]
+    if called_at > timezone.now() + timedelta(minutes=5):
+        errors["called_at"] = [_("The call cannot be in the future.")]
+    note = (note or "").strip()
+    if len(note) > MAX_CALLBACK_NOTE_LENGTH:
+        errors["note"] = [
+            _("Keep the note to %(limit)d characters.") % {"limit": MAX_CALLBACK_NOTE_LENGTH}
+        ]
+    if errors:
+        raise ReportInvalid(errors)
+    with transaction.atomic():
+        callback = ReportCallback(
+            report=report, called_at=called_at, outcome=outcome, note=note, author=actor
+        )
+        callback.save(force_insert=True)
+        audit_record(
+            actor=actor,
+            action="report.callback_recorded",
+            target=report,
+            fields=("called_at", "outcome", "note"),
+        )
+    return callback
 
 
 # --- evidence ------------------------------------------------------------------------------
@@ -679,6 +817,7 @@ def evidence_attach(
     try:
         with transaction.atomic():
             (evidence,) = _store_pictures(report=report, pictures=[picture], written=written)
+            _mark_reporter_activity(report)
     except BaseException:
         _remove_files(written)
         raise
@@ -705,7 +844,10 @@ def evidence_add(*, report: Report, pictures: Sequence[Picture]) -> list[Evidenc
     written: list[str] = []
     try:
         with transaction.atomic():
-            return _store_pictures(report=report, pictures=pictures, written=written)
+            stored = _store_pictures(report=report, pictures=pictures, written=written)
+            if stored:
+                _mark_reporter_activity(report)
+            return stored
     except BaseException:
         _remove_files(written)
         raise

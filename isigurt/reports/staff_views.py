@@ -26,16 +26,21 @@ from isigurt.reports.services import (
     EvidenceNotStored,
     ReportInvalid,
     evidence_open,
+    report_callback_record,
+    report_danger_acknowledge,
+    report_mark_read,
     report_message_post,
     report_status_change,
 )
+from isigurt.reports.staff_forms import CallbackForm
 
 PAGE_SIZE = 50
 
 
 @require_safe
 def staff_list(request: HttpRequest) -> HttpResponse:
-    """Every report the viewer may see, newest first; 404 for a viewer who may see none."""
+    """Every report the viewer may see, as a queue (danger now first, then the longest
+    waiting); 404 for a viewer who may see none."""
     if not can_list_reports(request.user):
         raise Http404
     paginator = Paginator(reports_for_staff(viewer=request.user), PAGE_SIZE)
@@ -48,21 +53,32 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_page(
-    request: HttpRequest, report: Report, *, status: int = 200, **forms_: Any
+    request: HttpRequest,
+    report: Report,
+    *,
+    status: int = 200,
+    opened: bool = False,
+    **forms_: Any,
 ) -> HttpResponse:
-    shown = report_for_staff(viewer=request.user, report=report, request=request)
+    last_seen = report_mark_read(report=report, actor=request.user) if opened else None
+    shown = report_for_staff(
+        viewer=request.user, report=report, request=request, last_seen=last_seen, mark_new=opened
+    )
     context = {
         "report": shown,
         "status_form": forms_.get("status_form") or StatusForm(initial={"status": report.status}),
         "reply_form": forms_.get("reply_form") or ReplyForm(),
+        "callback_form": forms_.get("callback_form") or CallbackForm(),
     }
     return render(request, "reports/staff/detail.html", context, status=status)
 
 
 @require_safe
 def staff_detail(request: HttpRequest, report_id: UUID) -> HttpResponse:
+    """The report; opening it marks it read for the helpline, and the reporter's messages
+    since the last opening are marked as new."""
     report = access_report(request.user, report_id)
-    return _detail_page(request, report)
+    return _detail_page(request, report, opened=True)
 
 
 def _not_sent(request: HttpRequest, report_id: UUID) -> HttpResponse:
@@ -117,6 +133,37 @@ def staff_reply(request: HttpRequest, report_id: UUID) -> HttpResponse:
             )
             return redirect("reports:staff_detail", report_id=report.pk)
     return _detail_page(request, report, status=400, reply_form=form)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def staff_acknowledge(request: HttpRequest, report_id: UUID) -> HttpResponse:
+    """A staff member takes on a danger-now report: it leaves the top of the list."""
+    if request.method != "POST":
+        return _not_sent(request, report_id)
+    report = access_report(request.user, report_id, write=True)
+    if report_danger_acknowledge(report=report, actor=request.user):
+        messages.success(request, _("Acknowledged: the report no longer heads the list."))
+    return redirect("reports:staff_detail", report_id=report.pk)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def staff_callback(request: HttpRequest, report_id: UUID) -> HttpResponse:
+    """Record a call-back to a reporter who asked to be called."""
+    if request.method != "POST":
+        return _not_sent(request, report_id)
+    report = access_report(request.user, report_id, write=True)
+    form = CallbackForm(request.POST)
+    if form.is_valid():
+        try:
+            report_callback_record(report=report, actor=request.user, **form.cleaned_data)
+        except ReportInvalid as exc:
+            for name, problems in exc.errors.items():
+                for problem in problems:
+                    form.add_error(name if name in form.fields else None, problem)
+        else:
+            messages.success(request, _("Call-back recorded."))
+            return redirect("reports:staff_detail", report_id=report.pk)
+    return _detail_page(request, report, status=400, callback_form=form)
 
 
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg"}

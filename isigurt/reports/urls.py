@@ -22,6 +22,16 @@ urlpatterns = [
     ),
     path(_("staff/reports/<uuid:report_id>/reply/"), staff_views.staff_reply, name="staff_reply"),
     path(
+        _("staff/reports/<uuid:report_id>/acknowledge/"),
+        staff_views.staff_acknowledge,
+        name="staff_acknowledge",
+    ),
+    path(
+        _("staff/reports/<uuid:report_id>/call-back/"),
+        staff_views.staff_callback,
+        name="staff_callback",
+    ),
+    path(
         _("staff/evidence/<uuid:evidence_id>/"),
         staff_views.evidence_download,
         name="evidence_download",

@@ -209,6 +209,8 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.Emai
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@isigurt.al")
 # The helpline's inbox, told of each new report (code and category only); empty: no e-mail.
 HELPLINE_NOTIFY_EMAIL = env_str("HELPLINE_NOTIFY_EMAIL", "")
+# The public address of the site, for links in e-mails (the tracking page), without a slash.
+SITE_URL = env_str("ISIGURT_SITE_URL", "http://127.0.0.1:8000")
 
 # Security headers (S8). CSP: nonces for the few scripts, nothing inline.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -31,7 +31,7 @@ from isigurt.accounts.models import Role
 from isigurt.accounts.tests.personas import PERSONAS, make_staff_client
 from isigurt.audit.models import AuditEntry
 from isigurt.reports import permissions
-from isigurt.reports.models import Evidence, Report, ReportMessage
+from isigurt.reports.models import Evidence, Report, ReportCallback, ReportMessage
 from isigurt.reports.services import evidence_attach, report_add_information
 from isigurt.reports.tests.factories import png_bytes, submitted
 
@@ -70,11 +70,14 @@ STAFF_URLS: dict[str, tuple[str, str | None, bool, int]] = {
     "reports:staff_detail": ("get", "report", False, 200),
     "reports:staff_status": ("post", "report", True, 302),
     "reports:staff_reply": ("post", "report", True, 302),
+    "reports:staff_acknowledge": ("post", "report", True, 302),
+    "reports:staff_callback": ("post", "report", True, 302),
     "reports:evidence_download": ("get", "evidence", False, 200),
 }
 POST_DATA = {
     "reports:staff_status": {"status": "in_review"},
     "reports:staff_reply": {"body": "Placeholder answer."},
+    "reports:staff_callback": {"called_at": "2024-05-01T10:30", "outcome": "no_answer"},
 }
 # Every API operation. Public ones let a reporter in with their code and secret (or file a
 # report); a staff session must add nothing to them. Staff operations would list the object
@@ -98,7 +101,14 @@ def _evidence_root(tmp_path, settings):
 
 @pytest.fixture
 def objects() -> dict[str, Any]:
-    report = submitted(category="bullying").report
+    # A child in danger now and a reporter who asked for a call: every staff action applies.
+    report = submitted(
+        category="bullying",
+        child_in_danger=True,
+        contact_method="phone",
+        contact_value="069 123 4567",
+        contact_consent=True,
+    ).report
     return {
         "report": report,
         "message": report_add_information(report=report, text="Placeholder detail."),
@@ -162,8 +172,10 @@ def snapshot(objects: dict[str, Any]) -> tuple[Any, ...]:
     report = Report.objects.get(pk=objects["report"].pk)
     return (
         report.status,
+        report.danger_acknowledged_at,
         ReportMessage.objects.filter(report=report).count(),
         Evidence.objects.filter(report=report).count(),
+        ReportCallback.objects.filter(report=report).count(),
     )
 
 
@@ -212,7 +224,12 @@ def test_the_wrong_method_answers_405_and_changes_nothing(staff_client, operator
     method = STAFF_URLS[name][0]
     if name == "accounts:login" or name in {"accounts:verify", "accounts:enrol"}:
         wrong = "put"  # these pages take GET and POST
-    elif name in {"reports:staff_status", "reports:staff_reply"}:
+    elif name in {
+        "reports:staff_status",
+        "reports:staff_reply",
+        "reports:staff_acknowledge",
+        "reports:staff_callback",
+    }:
         wrong = "put"  # a GET leads back to the report (after a login whose session had ended)
     else:
         wrong = "post" if method == "get" else "get"
@@ -308,14 +325,20 @@ def test_a_referred_report_shows_only_the_shared_fields_and_refuses_changes(
     html = page.content.decode()
     assert page.status_code == 200
     assert "Bullying" in html
-    for hidden in ("Placeholder", "example.com", "placeholder_user", "evidence", "thread"):
+    for hidden in ("Placeholder", "example.com", "placeholder_user", "evidence", "thread", "069"):
         assert hidden not in html, hidden
-    assert 'id="status-form"' not in html and 'id="reply-form"' not in html
+    for form in ("status-form", "reply-form", "acknowledge-form", "callback-form"):
+        assert f'id="{form}"' not in html, form
     read = AuditEntry.objects.filter(action="report.read").latest("seq")
     assert read.fields == ["category", "status"]
     before = snapshot(objects)
-    for name in ("reports:staff_status", "reports:staff_reply"):
-        response = client.post(url_for(name, objects), POST_DATA[name])
+    for name in (
+        "reports:staff_status",
+        "reports:staff_reply",
+        "reports:staff_acknowledge",
+        "reports:staff_callback",
+    ):
+        response = client.post(url_for(name, objects), POST_DATA.get(name, {}))
         assert response.status_code == 403, name
     assert snapshot(objects) == before
     evidence_url = url_for("reports:evidence_download", objects)
