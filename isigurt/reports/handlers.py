@@ -113,7 +113,10 @@ def notify_reporter(payload: dict[str, Any]) -> None:
     if not created:
         return
     audit_record(
-        actor=None, action="report.reporter_notified", target=message.report, fields=("contact",)
+        actor=None,
+        action="report.reporter_notified",
+        target=message.report,
+        fields=("contact_value",),
     )
     transaction.on_commit(partial(_send_reporter_email, notice.pk))
 
