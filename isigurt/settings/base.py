@@ -207,6 +207,12 @@ CELERY_BEAT_SCHEDULE = {
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@isigurt.al")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 10  # seconds: a stuck mail server must not hold an outbox worker
 # The helpline's inbox, told of each new report (code and category only); empty: no e-mail.
 HELPLINE_NOTIFY_EMAIL = env_str("HELPLINE_NOTIFY_EMAIL", "")
 # The public address of the site, for links in e-mails (the tracking page), without a slash.

@@ -5,7 +5,7 @@ import binascii
 
 from django.core.exceptions import ImproperlyConfigured
 
-from isigurt.lib.env import env_bool
+from isigurt.lib.env import env_bool, env_str
 
 from .base import *  # noqa: F403
 from .base import (
@@ -36,6 +36,12 @@ if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must name the platform's host names, not '*'.")
 if env_bool("ISIGURT_DEMO_MODE", False):
     raise ImproperlyConfigured("Demo mode cannot run with production settings.")
+# Links in e-mails to reporters: the platform's own https address, never a guess from a request.
+SITE_URL = env_str("ISIGURT_SITE_URL", f"https://{ALLOWED_HOSTS[0]}").rstrip("/")
+if not SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured("ISIGURT_SITE_URL must be the platform's https:// address.")
+# Development prints e-mails on the console; production sends them (EMAIL_HOST and friends).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 
 DEBUG = False
 DEMO_MODE = False

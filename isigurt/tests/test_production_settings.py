@@ -108,3 +108,19 @@ def test_the_deploy_check_says_collectstatic_is_missing(tmp_path: Path):
     )
     assert result.returncode != 0
     assert "isigurt.E003" in result.stderr and "collectstatic" in result.stderr
+
+
+def test_production_sends_mail_and_links_to_its_https_address():
+    code = "from django.conf import settings as s; print(s.EMAIL_BACKEND, s.SITE_URL)"
+    result = run(["-c", "import django; django.setup()\n" + code])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "https://isigurt.al",
+    ]
+
+
+def test_production_refuses_a_plain_http_site_address():
+    result = run(["-c", "import django; django.setup()"], ISIGURT_SITE_URL="http://isigurt.al")
+    assert result.returncode != 0
+    assert "ISIGURT_SITE_URL" in result.stderr
