@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from isigurt.reports.categories import category_label
+from isigurt.reports.categories import categories_for_staff, category_label
 from isigurt.reports.models import Evidence, Report, ReportMessage, ReportStatus
 from isigurt.reports.permissions import (
     report_changeable_by,
@@ -53,6 +53,9 @@ def report_for_staff(*, viewer: Any, report: Report, request: Any = None) -> Sta
     for name in sorted(allowed - {"messages", "evidence"}):
         if name == "category":
             fields[name] = category_label(report.category, "adult")
+            fields["categories"] = categories_for_staff(
+                [report.category, *report.other_categories], report.audience
+            )
         elif name in _CHOICE_FIELDS:
             fields[name] = getattr(report, f"get_{name}_display")()
         else:
