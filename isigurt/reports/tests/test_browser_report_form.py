@@ -166,6 +166,17 @@ def test_a_reporter_names_several_things_that_happened(new_context, live_server,
     assert (report.category, report.other_categories) == ("grooming", ["sextortion"])
 
 
+def test_several_things_chosen_survive_a_reload(page, live_server):
+    page.goto(f"{live_server.url}/en/report/?audience=teen")
+    page.check("input[name=category][value=grooming]")
+    page.check("input[name=category][value=sextortion]")
+    page.reload()
+    checked = page.eval_on_selector_all(
+        "input[name=category]:checked", "boxes => boxes.map(b => b.value)"
+    )
+    assert checked == ["grooming", "sextortion"]
+
+
 def test_with_javascript_step_one_asks_for_something_before_sending(page, live_server):
     page.goto(f"{live_server.url}/en/report/?audience=teen")
     page.click("#start-form button[type=submit]")

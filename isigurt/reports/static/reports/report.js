@@ -166,6 +166,13 @@
     });
   }
 
+  // Boxes that share a name (what happened, in step 1) are kept one by one.
+  function saveKey(form, el) {
+    if (el.type !== "checkbox") return el.name;
+    var same = $all('input[type="checkbox"]', form).filter(function (b) { return b.name === el.name; });
+    return same.length > 1 ? el.name + "=" + el.value : el.name;
+  }
+
   function autosave(form) {
     if (!store) return;
     var key = PREFIX + form.getAttribute("data-autosave");
@@ -173,7 +180,7 @@
       var data = {};
       fieldsOf(form).forEach(function (el) {
         if (el.type === "radio") { if (el.checked) data[el.name] = el.value; }
-        else if (el.type === "checkbox") data[el.name] = el.checked;
+        else if (el.type === "checkbox") data[saveKey(form, el)] = el.checked;
         else data[el.name] = el.value;
       });
       try { store.setItem(key, JSON.stringify(data)); } catch (e) { /* full or blocked */ }
@@ -184,8 +191,9 @@
     var bound = !!$(".errorlist", form) || !!$(".error-summary:not([hidden])");
     if (saved && !bound) {
       fieldsOf(form).forEach(function (el) {
-        if (!(el.name in saved)) return;
-        var v = saved[el.name];
+        var name = saveKey(form, el);
+        if (!(name in saved)) return;
+        var v = saved[name];
         if (el.type === "radio") el.checked = el.value === v;
         else if (el.type === "checkbox") el.checked = v === true;
         else el.value = v;
