@@ -262,6 +262,7 @@ def report_form(request: HttpRequest) -> HttpResponse:
     request.session[DONE_KEY] = {
         "idempotency_key": key,
         "category": spec["category"],
+        "categories": spec["categories"],
         "audience": audience,
         "child_in_danger": child_in_danger,
         "danger_box": _danger_box(step1),
@@ -303,7 +304,13 @@ def report_done(request: HttpRequest) -> HttpResponse:
     done = _done_receipt(request.session.pop(DONE_KEY, None))
     context: dict[str, Any] = {"done": done}
     if done:
-        context["advice"] = advice_for(done["category"], done["audience"])
+        # The advice for everything the reporter named, main one first, each line once.
+        lines = [
+            line
+            for category in done.get("categories") or [done["category"]]
+            for line in advice_for(category, done["audience"])
+        ]
+        context["advice"] = list(dict.fromkeys(lines))
         context["category_label"] = category_label(done["category"], done["audience"])
     response = render(request, "reports/done.html", context)
     return _no_store(request, response)

@@ -181,6 +181,15 @@ def test_step_one_takes_several_things_and_step_two_asks_for_all_of_them(client)
     assert (report.category, report.other_categories) == ("bullying", ["harmful_content"])
 
 
+def test_the_confirmation_gives_the_advice_for_everything_named(client):
+    start(client, categories=("grooming", "sextortion"))
+    send(client, description="Placeholder.")
+    html = unescape(client.get(url("reports:done")).content.decode())
+    assert "Stop replying and do not agree to meet." in html  # grooming
+    assert "Do not pay and do not send more images." in html  # sextortion
+    assert html.count("Do not delete the messages: they help us act.") == 1  # said once
+
+
 def test_step_one_still_needs_something_chosen(client):
     response = client.post(url("reports:start"), {"audience": "teen"})
     assert response.status_code == 200
