@@ -4,6 +4,7 @@ One table drives the web form, the phone app (through GET /api/v1/categories) an
 confirmation page, so the three never disagree.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -293,3 +294,36 @@ def advice_for(category: str, audience: str) -> list[str]:
 def category_label(category: str, audience: str) -> str:
     spec = CATEGORY_SPECS.get(category)
     return str(spec.labels[_audience(audience)]) if spec else category
+
+
+def categories_for_staff(categories: Sequence[str], audience: str) -> list[dict[str, str]]:
+    """Each category a report names, main one first: its canonical label and, beside it, the
+    words the reporter chose it by (empty when they are the same), in the active language."""
+    rows: list[dict[str, str]] = []
+    for category in categories:
+        label = str(Category(category).label) if category in Category.values else category
+        words = category_label(category, audience)
+        same = words == label
+        rows.append({"category": category, "label": label, "words": "" if same else words})
+    return rows
+
+
+def combined_spec(categories: Sequence[str], audience: str) -> dict[str, Any] | None:
+    """What step 2 asks for one category or several chosen together, or None if one is unknown.
+
+    The first category is the main one: its words and notes. The questions are those of every
+    category chosen; pictures are asked for only when every one of them takes pictures.
+    """
+    specs = {spec["category"]: spec for spec in category_specs(audience)}
+    if not categories or any(category not in specs for category in categories):
+        return None
+    chosen = [specs[category] for category in dict.fromkeys(categories)]
+    groups = [group for group in ALL_GROUPS if any(group in spec["groups"] for spec in chosen)]
+    return {
+        **chosen[0],
+        "groups": groups,
+        "fields": [name for group in groups for name in GROUP_FIELDS[group]],
+        "evidence_allowed": all(spec["evidence_allowed"] for spec in chosen),
+        "categories": [spec["category"] for spec in chosen],
+        "also": [spec["label"] for spec in chosen[1:]],
+    }

@@ -33,7 +33,18 @@ AUDIENCE_CHOICES = [
     (Audience.TEEN.value, _("I am a teenager (13 to 17 years old)")),
     (Audience.ADULT.value, _("I am an adult: a parent, a teacher or someone else")),
 ]
-YES_NO = [("no", _("No")), ("yes", _("Yes"))]
+# "Is a child in danger right now?" starts with nothing chosen and may be left unanswered: a
+# frightened reporter is never stopped by it. "Yes" and "Not sure" both show the call box; only
+# "Yes" marks the report as a child in danger now.
+DANGER_YES = "yes"
+DANGER_NOT_SURE = "not_sure"
+DANGER_CHOICES = [
+    (DANGER_YES, _("Yes")),
+    ("no", _("No")),
+    (DANGER_NOT_SURE, _("I am not sure")),
+]
+DANGER_SHOWS_CALL_BOX = (DANGER_YES, DANGER_NOT_SURE)
+YES_NO = DANGER_CHOICES
 _CHOOSE_CATEGORY = _("Choose what happened, so we can ask the right questions.")
 
 # Field labels and hints per audience where the words should change for a child.
@@ -63,18 +74,22 @@ class AudienceForm(forms.Form):
 
 
 class StartForm(forms.Form):
-    """Step 1: what happened, and is a child in danger right now."""
+    """Step 1: what happened (one thing or several), and is a child in danger right now.
+
+    The main category is the first chosen in the list's order (the list runs from the most
+    serious); step 2 asks the questions of every category chosen.
+    """
 
     audience = forms.ChoiceField(choices=AUDIENCE_CHOICES, widget=forms.HiddenInput)
-    category = forms.ChoiceField(
+    category = forms.MultipleChoiceField(
         label=_("What happened?"),
-        widget=forms.RadioSelect,
+        widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _CHOOSE_CATEGORY},
     )
     child_in_danger = forms.ChoiceField(
         label=_("Is a child in danger right now?"),
-        choices=YES_NO,
-        initial="no",
+        choices=DANGER_CHOICES,
+        required=False,
         widget=forms.RadioSelect,
     )
 
@@ -86,6 +101,28 @@ class StartForm(forms.Form):
         ]
         self.fields["audience"].initial = audience
 
+    def clean_category(self) -> list[str]:
+        chosen = set(self.cleaned_data.get("category") or [])
+        return [name for name in self.specs if name in chosen]
+
+    def step1(self) -> dict[str, Any]:
+        return step1_answers(
+            audience=self.cleaned_data["audience"],
+            categories=self.cleaned_data["category"],
+            danger=self.cleaned_data.get("child_in_danger") or "",
+        )
+
+
+def step1_answers(*, audience: str, categories: list[str], danger: str) -> dict[str, Any]:
+    """Step 1's answers as the session keeps them and step 2 carries them."""
+    return {
+        "audience": audience,
+        "category": categories[0],
+        "categories": categories,
+        "child_in_danger": danger == DANGER_YES,
+        "danger": danger,
+    }
+
 
 class Step1Form(forms.Form):
     """Step 1's answers, carried as hidden fields of step 2 so that step 2 stands on its own.
@@ -95,32 +132,41 @@ class Step1Form(forms.Form):
     """
 
     audience = forms.ChoiceField(choices=AUDIENCE_CHOICES, widget=forms.HiddenInput)
-    category = forms.CharField(max_length=40, widget=forms.HiddenInput)
-    child_in_danger = forms.ChoiceField(choices=YES_NO, widget=forms.HiddenInput)
+    category = forms.MultipleChoiceField(widget=forms.MultipleHiddenInput)
+    child_in_danger = forms.ChoiceField(
+        choices=DANGER_CHOICES, required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choice_field(self, "category").choices = [(c.value, c.value) for c in Category]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        audience, category = data.get("audience"), data.get("category")
-        known = {spec["category"] for spec in category_specs(audience)} if audience else set()
-        if category and category not in known:
+        audience, chosen = data.get("audience"), data.get("category") or []
+        known = [spec["category"] for spec in category_specs(audience)] if audience else []
+        if chosen and not set(chosen) <= set(known):
             self.add_error("category", _CHOOSE_CATEGORY)
+        elif chosen:
+            data["category"] = [name for name in known if name in chosen]
         return data
 
     def step1(self) -> dict[str, Any]:
         """The same shape as the session copy."""
-        return {
-            "audience": self.cleaned_data["audience"],
-            "category": self.cleaned_data["category"],
-            "child_in_danger": self.cleaned_data["child_in_danger"] == "yes",
-        }
+        return step1_answers(
+            audience=self.cleaned_data["audience"],
+            categories=self.cleaned_data["category"],
+            danger=self.cleaned_data.get("child_in_danger") or "",
+        )
 
     @classmethod
     def for_step1(cls, step1: dict[str, Any]) -> Step1Form:
         return cls(
             initial={
                 "audience": step1["audience"],
-                "category": step1["category"],
-                "child_in_danger": "yes" if step1["child_in_danger"] else "no",
+                "category": step1.get("categories") or [step1["category"]],
+                "child_in_danger": step1.get("danger")
+                or (DANGER_YES if step1["child_in_danger"] else ""),
             }
         )
 
@@ -297,9 +343,13 @@ class ReportForm(forms.Form):
             if self.field_group(name) not in self.groups:
                 del self.fields[name]
                 continue
-            # The draft's bounds, as the browser's own limit on typing.
+            # The draft's bounds, as the browser's own limit on typing; text counted as a
+            # person counts it gets a counter instead, and is never cut.
+            characters = _max_characters(name)
             limit = _max_length(name)
-            if limit is not None and not isinstance(self.fields[name], LinesField):
+            if characters is not None:
+                self.fields[name].widget.attrs["data-max-chars"] = str(characters)
+            elif limit is not None and not isinstance(self.fields[name], LinesField):
                 self.fields[name].widget.attrs["maxlength"] = str(limit)
 
     @staticmethod
@@ -341,6 +391,7 @@ class ReportForm(forms.Form):
             {
                 **answers,
                 "category": self.spec["category"],
+                "categories": self.spec.get("categories") or [self.spec["category"]],
                 "audience": self.audience,
                 "child_in_danger": self.child_in_danger,
             }
@@ -355,6 +406,13 @@ class ReportForm(forms.Form):
             target = "county_code" if name == "outside_albania" else name
             for message in messages:
                 self.add_error(target if target in self.fields else None, message)
+
+
+def _max_characters(name: str) -> int | None:
+    """The draft's limit on characters as a person counts them, if the field has one."""
+    extra = ReportDraft.model_fields[name].json_schema_extra
+    limit = extra.get("x-max-characters") if isinstance(extra, dict) else None
+    return limit if isinstance(limit, int) else None
 
 
 def _max_length(name: str) -> int | None:

@@ -92,7 +92,9 @@ class Report(models.Model):
     tracking_code = models.CharField(_("tracking code"), max_length=8, unique=True)
     # HMAC-SHA256 of the secret under a server pepper (hex); the secret is shown once.
     secret_hash = models.CharField(max_length=64)
+    # The main thing that happened; ``other_categories`` lists the others the reporter named.
     category = models.CharField(_("category"), max_length=32, choices=Category.choices)
+    other_categories = models.JSONField(_("also reported"), default=list, blank=True)
     audience = models.CharField(_("audience"), max_length=8, choices=Audience.choices)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     language = models.CharField(_("language"), max_length=8, default="sq")

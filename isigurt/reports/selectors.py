@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db.models import BooleanField, Case, F, IntegerField, Q, QuerySet, Value, When
 
-from isigurt.reports.categories import category_label
+from isigurt.reports.categories import categories_for_staff, category_label
 from isigurt.reports.models import (
     ContactMethod,
     Evidence,
@@ -129,6 +129,9 @@ def report_for_staff(
     for name in sorted(allowed - {"messages", "evidence"}):
         if name == "category":
             fields[name] = category_label(report.category, "adult")
+            fields["categories"] = categories_for_staff(
+                [report.category, *report.other_categories], report.audience
+            )
         elif name in _CHOICE_FIELDS:
             fields[name] = getattr(report, f"get_{name}_display")()
         else:

@@ -346,7 +346,7 @@ def report_submit(
                 actor=None,
                 action="report.submitted",
                 target=report,
-                fields=("category", "channel", "flagged"),
+                fields=("category", "other_categories", "channel", "flagged"),
             )
     except IntegrityError:
         _remove_files(written)

@@ -20,12 +20,20 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
+import regex
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic import ValidationError as PydanticValidationError
 
 from isigurt.geography.models import County, Municipality
@@ -48,7 +56,12 @@ MAX_USERNAME_LENGTH = 200
 MAX_PHONE_NUMBERS = 20
 MAX_PHONE_LENGTH = 32
 MAX_PLATFORM_LENGTH = 100
+# Characters as a person counts them (grapheme clusters: an emoji, a flag or a letter with its
+# accents is one), as the form's counter counts them in the browser.
 MAX_DESCRIPTION_LENGTH = 5000
+# A ceiling on the code points behind those characters, so no single "character" of thousands
+# of combining marks carries a whole book.
+MAX_DESCRIPTION_CODE_POINTS = 10 * MAX_DESCRIPTION_LENGTH
 MAX_CONTACT_LENGTH = 254
 MAX_COUNTY_CODE_LENGTH = 8
 MAX_MUNICIPALITY_SLUG_LENGTH = 64
@@ -69,6 +82,7 @@ ALL_GROUPS = (WHERE, WHEN, WHO, DESCRIPTION, CONTACT)
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):(?!\d)")
 _HOST_LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _PHONE_RE = re.compile(r"^\+?[0-9 ()./\-]+$")
+_GRAPHEME_RE = regex.compile(r"\X")
 
 REPORT_EXAMPLE: dict[str, Any] = {
     "category": "bullying",
@@ -91,6 +105,17 @@ REPORT_EXAMPLE: dict[str, Any] = {
     "contact_consent": False,
     "language": "en",
 }
+# The same report naming everything that happened (the first is the main one).
+REPORT_EXAMPLE_SEVERAL: dict[str, Any] = {
+    **{name: value for name, value in REPORT_EXAMPLE.items() if name != "category"},
+    "categories": ["grooming", "sextortion"],
+    "description": "He asked for pictures, then said he would share them unless I paid.",
+}
+
+
+def grapheme_count(text: str) -> int:
+    """How many characters a person sees in ``text`` (extended grapheme clusters)."""
+    return sum(1 for _match in _GRAPHEME_RE.finditer(text))
 
 
 # --- small checks --------------------------------------------------------------------------
@@ -184,6 +209,13 @@ def _no_control_characters(text: str, *, allow_newlines: bool = False) -> str:
     return text
 
 
+def _category_or_categories(schema: dict[str, Any]) -> None:
+    """The schema says what the draft accepts: ``category``, ``categories`` or both."""
+    schema["required"] = [name for name in schema.get("required", []) if name != "category"]
+    schema["anyOf"] = [{"required": ["category"]}, {"required": ["categories"]}]
+    schema["examples"] = [REPORT_EXAMPLE, REPORT_EXAMPLE_SEVERAL]
+
+
 @dataclass(frozen=True)
 class Ask:
     """Field metadata: the question group that asks this field (see categories.py)."""
@@ -197,17 +229,23 @@ class Ask:
 class ReportDraft(BaseModel):
     """A report as a reporter sends it, checked and normalised on validation.
 
-    Only ``category`` and ``audience`` are required. Field order matters: a field's checks may
-    look at the fields before it (the county at "outside Albania", the contact at its method).
+    Only what happened (``category``, or ``categories``) and ``audience`` are required. A
+    report may name several things that happened: ``category`` is the main one (the first of
+    ``categories`` when it is left out) and ``categories`` lists them all, the main one first.
+    Field order matters: a field's checks may look at the fields before it (the county at
+    "outside Albania", the contact at its method).
     """
 
     model_config = ConfigDict(
         extra="ignore",
         validate_default=True,
-        json_schema_extra={"examples": [REPORT_EXAMPLE]},
+        json_schema_extra=_category_or_categories,
     )
 
     category: Category
+    categories: (
+        Annotated[list[Category], Field(min_length=1, max_length=len(Category.values))] | None
+    ) = None
     audience: Audience
     child_in_danger: bool = False
     platform: Annotated[str, Field(max_length=MAX_PLATFORM_LENGTH), Ask(WHERE)] = ""
@@ -235,12 +273,48 @@ class ReportDraft(BaseModel):
     municipality_slug: Annotated[
         str | None, Field(max_length=MAX_MUNICIPALITY_SLUG_LENGTH), Ask(WHO)
     ] = None
-    description: Annotated[str, Field(max_length=MAX_DESCRIPTION_LENGTH), Ask(DESCRIPTION)] = ""
+    description: Annotated[
+        str,
+        Field(
+            json_schema_extra={
+                "maxLength": MAX_DESCRIPTION_CODE_POINTS,
+                "x-max-characters": MAX_DESCRIPTION_LENGTH,
+                "description": f"At most {MAX_DESCRIPTION_LENGTH} characters as a person counts"
+                " them (grapheme clusters).",
+            }
+        ),
+        Ask(DESCRIPTION),
+    ] = ""
     contact_method: Annotated[ContactMethod, Ask(CONTACT)] = ContactMethod.ANONYMOUS
     contact_value: Annotated[str, Field(max_length=MAX_CONTACT_LENGTH), Ask(CONTACT)] = ""
     contact_consent: Annotated[bool, Ask(CONTACT)] = False
     # Left out or null: the language the request came in.
     language: Language | None = Field(default_factory=active_language)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _main_category(cls, data: Any) -> Any:
+        """Without ``category``, the main one is the first of ``categories``."""
+        if isinstance(data, dict) and data.get("category") is None:
+            chosen = data.get("categories")
+            if isinstance(chosen, list) and chosen and isinstance(chosen[0], str):
+                return {**data, "category": chosen[0]}
+        return data
+
+    @model_validator(mode="after")
+    def _all_categories(self) -> ReportDraft:
+        """Every category named, the main one first, each once.
+
+        A report that names abuse material is handled as one (its pictures are hashed and
+        discarded, never stored), whichever category was sent as the main one.
+        """
+        chosen = list(dict.fromkeys([self.category, *(self.categories or [])]))
+        if Category.ABUSE_MATERIAL in chosen:
+            chosen.remove(Category.ABUSE_MATERIAL)
+            chosen.insert(0, Category.ABUSE_MATERIAL)
+            self.category = Category.ABUSE_MATERIAL
+        self.categories = chosen
+        return self
 
     @field_validator("category", mode="wrap")
     @classmethod
@@ -353,6 +427,15 @@ class ReportDraft(BaseModel):
     @field_validator("description")
     @classmethod
     def _description(cls, value: str) -> str:
+        count = grapheme_count(value)
+        if count > MAX_DESCRIPTION_LENGTH or len(value) > MAX_DESCRIPTION_CODE_POINTS:
+            raise refuse(
+                _(
+                    "Please keep this to %(limit)d characters: it has %(count)d now. Nothing"
+                    " was cut: shorten it, or send the rest later as more information."
+                )
+                % {"limit": MAX_DESCRIPTION_LENGTH, "count": count}
+            )
         # Direction controls could reorder what staff read: each becomes a visible marker.
         return bidi_neutralise(_no_control_characters(value, allow_newlines=True)).text
 
@@ -400,12 +483,24 @@ class ReportDraft(BaseModel):
 
     def report_values(self) -> dict[str, Any]:
         """The Report model's fields, as stored."""
-        values = self.model_dump(exclude={"county_code", "municipality_slug"})
-        return {**values, "county": self.county, "municipality": self.municipality}
+        values = self.model_dump(exclude={"county_code", "municipality_slug", "categories"})
+        return {
+            **values,
+            "other_categories": [str(c) for c in (self.categories or [])[1:]],
+            "county": self.county,
+            "municipality": self.municipality,
+        }
 
     def canonical(self) -> dict[str, Any]:
-        """What the request meant, for idempotency fingerprints (not the language it came in)."""
-        return self.model_dump(mode="json", exclude={"language"})
+        """What the request meant, for idempotency fingerprints (not the language it came in).
+
+        A report naming one category has the fingerprint it had before reports could name
+        several, so a retry queued before then still matches its first answer.
+        """
+        values = self.model_dump(mode="json", exclude={"language"})
+        if values.get("categories") == [values["category"]]:
+            del values["categories"]
+        return values
 
     @classmethod
     def check(cls, data: Any) -> tuple[ReportDraft | None, dict[str, list[str]]]:

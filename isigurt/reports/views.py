@@ -5,7 +5,8 @@ redirect → GET). Everything works without JavaScript; scripts only add inline 
 is typed in the tab's sessionStorage, and filter municipalities by county.
 
 What lives in the session, and for how long:
-- ``report_step1``: audience, category and "child in danger" between step 1 and step 2 (a
+- ``report_step1``: audience, the categories (main first) and the answer to "is a child in
+  danger" between step 1 and step 2 (a
   convenience: step 2 carries them in hidden fields too, so an expired session loses nothing).
 - ``report_done``: the idempotency key of the report just filed (never its secret, which is
   read from the encrypted IdempotencyRecord), until the confirmation page shows it once.
@@ -46,9 +47,15 @@ from isigurt.lib.ratelimit import (
     track_failure,
 )
 from isigurt.lib.views import retry_after_minutes
-from isigurt.reports.categories import advice_for, category_label, category_specs
+from isigurt.reports.categories import (
+    advice_for,
+    category_label,
+    category_specs,
+    combined_spec,
+)
 from isigurt.reports.forms import (
     AUDIENCE_CHOICES,
+    DANGER_SHOWS_CALL_BOX,
     YES_NO,
     AudienceForm,
     InformationForm,
@@ -82,13 +89,6 @@ TRACKED_KEY = "tracked_report"
 BUSY_RETRY_AFTER = DecoderBusy.retry_after
 
 
-def _spec(category: str, audience: str) -> dict[str, Any] | None:
-    for spec in category_specs(audience):
-        if spec["category"] == category:
-            return spec
-    return None
-
-
 def _no_store(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     request.no_store = True  # type: ignore[attr-defined]
     response["Cache-Control"] = "no-store"
@@ -109,19 +109,16 @@ def report_start(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = StartForm(request.POST, audience=audience)
         if form.is_valid():
-            request.session[STEP1_KEY] = {
-                "audience": audience,
-                "category": form.cleaned_data["category"],
-                "child_in_danger": form.cleaned_data["child_in_danger"] == "yes",
-            }
+            request.session[STEP1_KEY] = form.step1()
             return redirect("reports:form")
     else:
         initial: dict[str, Any] = {}
         previous = request.session.get(STEP1_KEY)
         if previous and previous.get("audience") == audience:
             initial = {
-                "category": previous["category"],
-                "child_in_danger": "yes" if previous["child_in_danger"] else "no",
+                "category": previous.get("categories") or [previous["category"]],
+                "child_in_danger": previous.get("danger")
+                or ("yes" if previous["child_in_danger"] else ""),
             }
         form = StartForm(initial=initial, audience=audience)
     return render(
@@ -144,9 +141,19 @@ def _step1(request: HttpRequest) -> dict[str, Any] | None:
         posted = Step1Form(request.POST)
         return posted.step1() if posted.is_valid() else None
     step1 = request.session.get(STEP1_KEY)
-    if step1 and _spec(step1["category"], step1["audience"]) is not None:
+    if step1 and _step1_spec(step1) is not None:
         return dict(step1)
     return None
+
+
+def _step1_spec(step1: dict[str, Any]) -> dict[str, Any] | None:
+    """What step 2 asks for the categories chosen in step 1 (the main one first)."""
+    return combined_spec(step1.get("categories") or [step1["category"]], step1["audience"])
+
+
+def _danger_box(step1: dict[str, Any]) -> bool:
+    """Whether the call box is shown: the reporter said "yes" or "not sure"."""
+    return bool(step1["child_in_danger"]) or step1.get("danger") in DANGER_SHOWS_CALL_BOX
 
 
 def _uploads(request: HttpRequest) -> list[bytes]:
@@ -170,7 +177,7 @@ def report_form(request: HttpRequest) -> HttpResponse:
     Every page of this step may echo what the reporter typed: all are no-store.
     """
     step1 = _step1(request)
-    spec = _spec(step1["category"], step1["audience"]) if step1 else None
+    spec = _step1_spec(step1) if step1 else None
     if step1 is None or spec is None:
         return redirect("reports:start")
     audience, child_in_danger = step1["audience"], bool(step1["child_in_danger"])
@@ -255,8 +262,10 @@ def report_form(request: HttpRequest) -> HttpResponse:
     request.session[DONE_KEY] = {
         "idempotency_key": key,
         "category": spec["category"],
+        "categories": spec["categories"],
         "audience": audience,
         "child_in_danger": child_in_danger,
+        "danger_box": _danger_box(step1),
     }
     request.session.pop(STEP1_KEY, None)
     return redirect("reports:done")
@@ -279,6 +288,7 @@ def _form_context(
         "spec": spec,
         "audience": step1["audience"],
         "child_in_danger": bool(step1["child_in_danger"]),
+        "danger_box": _danger_box(step1),
         "evidence_problems": evidence_problems,
         "max_files": MAX_EVIDENCE_PER_REPORT,
         "has_errors": bool(form.errors or evidence_problems),
@@ -294,7 +304,13 @@ def report_done(request: HttpRequest) -> HttpResponse:
     done = _done_receipt(request.session.pop(DONE_KEY, None))
     context: dict[str, Any] = {"done": done}
     if done:
-        context["advice"] = advice_for(done["category"], done["audience"])
+        # The advice for everything the reporter named, main one first, each line once.
+        lines = [
+            line
+            for category in done.get("categories") or [done["category"]]
+            for line in advice_for(category, done["audience"])
+        ]
+        context["advice"] = list(dict.fromkeys(lines))
         context["category_label"] = category_label(done["category"], done["audience"])
     response = render(request, "reports/done.html", context)
     return _no_store(request, response)

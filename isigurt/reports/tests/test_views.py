@@ -483,7 +483,10 @@ def test_the_form_takes_its_bounds_from_the_draft(client):
     start(client)
     html = form_page(client)
     assert f'maxlength="{MAX_PLATFORM_LENGTH}"' in html
-    assert f'maxlength="{MAX_DESCRIPTION_LENGTH}"' in html
+    # The description is counted as a person counts characters: a counter, never a maxlength
+    # that would cut pasted text.
+    assert f'data-max-chars="{MAX_DESCRIPTION_LENGTH}"' in html
+    assert f'maxlength="{MAX_DESCRIPTION_LENGTH}"' not in html
 
 
 def test_the_form_and_the_api_give_the_same_message_for_the_same_answer(client):

@@ -134,7 +134,7 @@
     loading.hidden = false;
     return loadCategories(audience).then(function (data) {
       var items = Array.isArray(data) ? data : data.categories || data.items || [];
-      var previous = (form.querySelector('input[name="category"]:checked') || {}).value;
+      var previous = chosenCategories();
       list.innerHTML = "";
       specs = {};
       items.forEach(function (spec) {
@@ -142,10 +142,10 @@
         var id = "app-category-" + spec.category;
         var row = el("div", "choice-card");
         var input = el("input");
-        input.type = "radio"; input.name = "category"; input.value = spec.category; input.id = id;
-        input.required = true;
+        // Several may be chosen: the first chosen in the list's order is the main one.
+        input.type = "checkbox"; input.name = "category"; input.value = spec.category; input.id = id;
         input.setAttribute("aria-describedby", id + "-explanation");
-        if (spec.category === previous) input.checked = true;
+        if (previous.indexOf(spec.category) !== -1) input.checked = true;
         var label = el("label", "", spec.label);
         label.htmlFor = id;
         row.appendChild(input); row.appendChild(label);
@@ -160,12 +160,22 @@
     });
   }
 
+  // The categories chosen, in the list's order (the main one first).
+  function chosenCategories() {
+    return $all('input[name="category"]', form).filter(function (c) { return c.checked; })
+      .map(function (c) { return c.value; });
+  }
+
   function showFields() {
-    var chosen = form.querySelector('input[name="category"]:checked');
-    var spec = chosen && specs[chosen.value];
+    var chosen = chosenCategories().filter(function (name) { return specs[name]; });
+    var spec = chosen.length ? specs[chosen[0]] : null;
     $("#details").hidden = !spec;
     if (!spec) return;
-    var fields = spec.fields || [];
+    // The questions of every category chosen.
+    var fields = [];
+    chosen.forEach(function (name) {
+      (specs[name].fields || []).forEach(function (f) { if (fields.indexOf(f) === -1) fields.push(f); });
+    });
     $all("[data-field]", form).forEach(function (box) {
       box.hidden = fields.indexOf(box.getAttribute("data-field")) === -1;
     });
@@ -198,11 +208,15 @@
   }
 
   function reportBody() {
-    var spec = specs[value("category")];
-    var asked = spec.fields || [];
+    var chosen = chosenCategories().filter(function (name) { return specs[name]; });
+    var asked = [];
+    chosen.forEach(function (name) {
+      (specs[name].fields || []).forEach(function (f) { if (asked.indexOf(f) === -1) asked.push(f); });
+    });
     var county = value("county_code");
     var data = {
-      category: spec.category,
+      category: chosen[0],
+      categories: chosen,
       audience: value("audience"),
       child_in_danger: value("child_in_danger") === "yes",
       language: LANG
@@ -252,7 +266,11 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     if (window.isigurtReportForm && !window.isigurtReportForm.validate(form)) return;
-    if (!specs[value("category")]) return;
+    if (!chosenCategories().some(function (name) { return specs[name]; })) {
+      var first = form.querySelector('input[name="category"]');
+      if (first) first.focus();
+      return;
+    }
     enqueue(reportBody()).then(function () {
       form.reset();
       $("#details").hidden = true;
@@ -788,16 +806,18 @@
     var audience = form.querySelector('input[name="audience"][value="' + data.audience + '"]');
     if (audience) audience.checked = true;
     showCategories(data.audience).then(function () {
-      var category = form.querySelector('input[name="category"][value="' + data.category + '"]');
-      if (category) category.checked = true;
+      (data.categories || [data.category]).forEach(function (name) {
+        var category = form.querySelector('input[name="category"][value="' + name + '"]');
+        if (category) category.checked = true;
+      });
       showFields();
       Object.keys(data).forEach(function (name) {
         var field = form.elements[name];
         var v = data[name];
-        if (!field || name === "audience" || name === "category") return;
+        if (!field || name === "audience" || name === "category" || name === "categories") return;
         if (Array.isArray(v)) v = v.join("\n");
         if (name === "county_code" && data.outside_albania) v = "outside";
-        if (name === "child_in_danger") v = v ? "yes" : "no";
+        if (name === "child_in_danger") v = v ? "yes" : "";
         $all('[name="' + name + '"]', form).forEach(function (input) {
           if (input.type === "radio") input.checked = input.value === v;
           else if (input.type === "checkbox") input.checked = v === true;

@@ -26,7 +26,8 @@
     var radios = $all('input[type="radio"][name="child_in_danger"]');
     if (!box || !radios.length) return;
     function update() {
-      var yes = radios.some(function (r) { return r.checked && r.value === "yes"; });
+      // "Not sure" shows the numbers too.
+      var yes = radios.some(function (r) { return r.checked && (r.value === "yes" || r.value === "not_sure"); });
       box.hidden = !yes;
       if (yes) box.setAttribute("role", "alert"); else box.removeAttribute("role");
     }
@@ -57,7 +58,87 @@
       town.disabled = code === "outside";
     }
     county.addEventListener("change", update);
+    // A municipality chosen first fills in its county.
+    town.addEventListener("change", function () {
+      var option = town.options[town.selectedIndex];
+      var code = option ? option.getAttribute("data-county") : "";
+      if (code && county.value !== code) {
+        county.value = code;
+        update();
+        county.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    });
     update();
+  }
+
+  // --- characters as a person counts them -------------------------------------------------
+  // An emoji (with its skin tone, a family joined by ZWJ, a flag) or a letter with its accents
+  // is one character, as the server counts it (grapheme clusters).
+  var segmenter = null;
+  try { segmenter = window.Intl && Intl.Segmenter ? new Intl.Segmenter(undefined, { granularity: "grapheme" }) : null; } catch (e) { segmenter = null; }
+  var JOINS = /^(?:[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe00-\ufe0f\ufe20-\ufe2f\u200d]|\ud83c[\udffb-\udfff]|\udb40[\udc20-\udc7f])$/;
+  function characters(text) {
+    if (segmenter) {
+      var n = 0;
+      var it = segmenter.segment(text)[Symbol.iterator]();
+      while (!it.next().done) n++;
+      return n;
+    }
+    // Without Intl.Segmenter: marks, variation selectors, skin tones and tags join the character
+    // before them, a ZWJ joins the next one too, and two regional indicators make one flag.
+    var count = 0, joinNext = false, flagOpen = false;
+    Array.from(text).forEach(function (ch) {
+      var regional = /\ud83c[\udde6-\uddff]/.test(ch);
+      if (ch === "\u200d") { joinNext = true; return; }
+      if (JOINS.test(ch)) return;
+      if (joinNext) { joinNext = false; return; }
+      if (regional && flagOpen) { flagOpen = false; return; }
+      flagOpen = regional;
+      count++;
+    });
+    return count;
+  }
+
+  function fill(template, count, limit) {
+    return (template || "").replace("{count}", String(count)).replace("{limit}", String(limit)).replace("{over}", String(count - limit));
+  }
+
+  // A counter under each text with a limit: shown near the limit; a screen reader hears it only
+  // when the writer pauses, never on every key. Nothing is ever cut.
+  function counters(form) {
+    $all("textarea[data-max-chars]", form).forEach(function (area) {
+      var limit = parseInt(area.getAttribute("data-max-chars"), 10);
+      if (!limit) return;
+      var shown = document.createElement("p");
+      shown.className = "hint counter";
+      shown.id = area.id + "_counter";
+      shown.setAttribute("aria-hidden", "true");
+      var spoken = document.createElement("p");
+      spoken.className = "visually-hidden";
+      spoken.id = area.id + "_counter_live";
+      spoken.setAttribute("aria-live", "polite");
+      area.parentNode.insertBefore(spoken, area.nextSibling);
+      area.parentNode.insertBefore(shown, area.nextSibling);
+      var timer = null;
+      var said = "";
+      function text(count) {
+        return count > limit ? fill(form.getAttribute("data-msg-over"), count, limit) : fill(form.getAttribute("data-msg-counter"), count, limit);
+      }
+      function update() {
+        var count = characters(area.value);
+        var near = count >= Math.floor(limit * 0.8);
+        shown.hidden = !near;
+        shown.textContent = near ? text(count) : "";
+        shown.classList.toggle("over", count > limit);
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(function () {
+          var now = near ? text(count) : "";
+          if (now !== said) { spoken.textContent = now; said = now; }
+        }, 1500);
+      }
+      area.addEventListener("input", update);
+      update();
+    });
   }
 
   // --- contact: show the contact box only when the reporter wants an answer -------------
@@ -85,6 +166,13 @@
     });
   }
 
+  // Boxes that share a name (what happened, in step 1) are kept one by one.
+  function saveKey(form, el) {
+    if (el.type !== "checkbox") return el.name;
+    var same = $all('input[type="checkbox"]', form).filter(function (b) { return b.name === el.name; });
+    return same.length > 1 ? el.name + "=" + el.value : el.name;
+  }
+
   function autosave(form) {
     if (!store) return;
     var key = PREFIX + form.getAttribute("data-autosave");
@@ -92,7 +180,7 @@
       var data = {};
       fieldsOf(form).forEach(function (el) {
         if (el.type === "radio") { if (el.checked) data[el.name] = el.value; }
-        else if (el.type === "checkbox") data[el.name] = el.checked;
+        else if (el.type === "checkbox") data[saveKey(form, el)] = el.checked;
         else data[el.name] = el.value;
       });
       try { store.setItem(key, JSON.stringify(data)); } catch (e) { /* full or blocked */ }
@@ -103,8 +191,9 @@
     var bound = !!$(".errorlist", form) || !!$(".error-summary:not([hidden])");
     if (saved && !bound) {
       fieldsOf(form).forEach(function (el) {
-        if (!(el.name in saved)) return;
-        var v = saved[el.name];
+        var name = saveKey(form, el);
+        if (!(name in saved)) return;
+        var v = saved[name];
         if (el.type === "radio") el.checked = el.value === v;
         else if (el.type === "checkbox") el.checked = v === true;
         else el.value = v;
@@ -136,6 +225,8 @@
       if (method === "phone" && !phoneOk(v)) return msg(form, "phone");
     }
     if (name === "contact_consent" && method !== "anonymous" && !el.checked) return msg(form, "consent");
+    var limit = parseInt(el.getAttribute("data-max-chars") || "0", 10);
+    if (limit && characters(el.value) > limit) return fill(msg(form, "over"), characters(el.value), limit);
     if (el.type === "file") {
       var max = parseInt(el.getAttribute("data-max-files") || "0", 10);
       if (max && el.files && el.files.length > max) return msg(form, "files");
@@ -188,11 +279,28 @@
     return label ? label.textContent.trim() : "";
   }
 
+  // "County:" but "When did it happen?" and never "Links::".
+  function summaryLine(label, text) {
+    if (!label) return text;
+    label = label.replace(/:+$/, "");
+    return (/[?!.…]$/.test(label) ? label : label + ":") + " " + text;
+  }
+
   function validate(form) {
     var seen = {};
     var problems = [];
+    // A group where at least one box must be ticked (what happened, in step 1).
+    $all("fieldset[data-choose-one]", form).forEach(function (set) {
+      var boxes = $all('input[type="checkbox"]', set);
+      if (!boxes.length) return;
+      var text = boxes.some(function (b) { return b.checked; }) ? "" : msg(form, "categories");
+      showProblem(boxes[0], text);
+      if (text) problems.push([boxes[0], text]);
+      boxes.forEach(function (b) { seen["box:" + b.name] = true; });
+    });
     $all("input, select, textarea", form).forEach(function (el) {
       if (!el.name || el.type === "hidden" || el.disabled) return;
+      if (el.type === "checkbox" && seen["box:" + el.name]) return;
       if (el.type === "radio") {
         if (seen[el.name]) return;
         seen[el.name] = true;
@@ -216,7 +324,7 @@
         var a = document.createElement("a");
         a.href = "#" + p[0].id;
         var label = labelText(p[0]);
-        a.textContent = label ? label + ": " + p[1] : p[1];
+        a.textContent = summaryLine(label, p[1]);
         li.appendChild(a);
         list.appendChild(li);
       });
@@ -253,6 +361,7 @@
     $all("form").forEach(function (form) {
       countyFilter(form);
       contactToggle(form);
+      counters(form);
       if (form.hasAttribute("data-validate")) inlineChecks(form);
       if (form.hasAttribute("data-autosave")) autosave(form);
     });
