@@ -235,3 +235,15 @@ def test_one_minute_is_written_in_the_singular(monkeypatch, settings, language, 
     assert locked.status_code == 429
     html = locked.content.decode()
     assert one in html and many not in html
+
+
+@pytest.mark.django_db
+def test_the_done_page_advises_an_adult_with_ju_in_albanian():
+    client = Client()
+    start(client, category="grooming", audience="adult")
+    html = client.get(url("reports:form", "sq")).content.decode()
+    client.post(url("reports:form", "sq"), details(html))
+    done = client.get(url("reports:done", "sq")).content.decode()
+    assert "Çfarë mund të bëni tani" in done
+    assert "Raportojeni në Policinë e Shtetit" in done
+    assert "Çfarë mund të bësh tani" not in done
