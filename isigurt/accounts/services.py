@@ -470,6 +470,9 @@ class NationalBody:
     name: str
     short_name: str
     kind: OrganisationType
+    # Names this body was stored under before (a renamed body keeps its row, users and
+    # history: the seed finds it by any of these and writes the current name).
+    former_names: tuple[str, ...] = ()
 
 
 NATIONAL_BODIES: tuple[NationalBody, ...] = (
@@ -487,10 +490,11 @@ NATIONAL_BODIES: tuple[NationalBody, ...] = (
     ),
     NationalBody("unicef", "UNICEF Shqipëri", "UNICEF", OrganisationType.UN_AGENCY),
     NationalBody(
-        "ashmdf",
-        "Agjencia Shtetërore për të Drejtat dhe Mbrojtjen e Fëmijëve",
-        "ASHMDF",
+        "ashdmf",
+        "Agjencia Shtetërore për të Drejtat dhe Mbrojtjen e Fëmijës",
+        "ASHDMF",
         OrganisationType.CHILD_RIGHTS_AGENCY,
+        former_names=("Agjencia Shtetërore për të Drejtat dhe Mbrojtjen e Fëmijëve",),
     ),
     NationalBody(
         "police",
@@ -511,10 +515,11 @@ NATIONAL_BODIES: tuple[NationalBody, ...] = (
         OrganisationType.TELECOM_REGULATOR,
     ),
     NationalBody(
-        "akcesk",
-        "Autoriteti Kombëtar për Certifikimin Elektronik dhe Sigurinë Kibernetike",
-        "AKCESK",
+        "aksk",
+        "Autoriteti Kombëtar për Sigurinë Kibernetike",
+        "AKSK",
         OrganisationType.CYBER_SECURITY,
+        former_names=("Autoriteti Kombëtar për Certifikimin Elektronik dhe Sigurinë Kibernetike",),
     ),
     NationalBody(
         "ama", "Autoriteti i Mediave Audiovizive", "AMA", OrganisationType.MEDIA_AUTHORITY
@@ -568,7 +573,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("cpu.tirana", Role.INSTITUTION_OFFICER, "cpu"),
     DemoUser("police", Role.INSTITUTION_OFFICER, "police"),
     DemoUser("akep", Role.BLOCKING_OFFICER, "akep"),
-    DemoUser("stats", Role.STATISTICS_VIEWER, "ashmdf"),
+    DemoUser("stats", Role.STATISTICS_VIEWER, "ashdmf"),
     DemoUser("editor", Role.EDITOR, "crca"),
     DemoUser("trainer", Role.TRAINER, "crca"),
     DemoUser("youth.tirana", Role.YOUTH_COORDINATOR, "youth"),
@@ -592,14 +597,30 @@ class SeedSummary:
         )
 
 
+def _national_body_seed(body: NationalBody) -> Organisation:
+    """The body's row under its current name: found by its name or a former one, renamed."""
+    names = (body.name, *body.former_names)
+    rows = {row.name: row for row in Organisation.objects.filter(name__in=names)}
+    row = next((rows[name] for name in names if name in rows), None)
+    if row is None:
+        return Organisation.objects.create(
+            name=body.name, short_name=body.short_name, kind=body.kind
+        )
+    wanted = {"name": body.name, "short_name": body.short_name, "kind": body.kind}
+    changed = [name for name, value in wanted.items() if getattr(row, name) != value]
+    if changed:
+        for name in changed:
+            setattr(row, name, wanted[name])
+        row.save(update_fields=changed)
+    return row
+
+
 def organisations_seed() -> dict[str, Organisation]:
     """Create or update the national bodies, one CPU per municipality and one youth
     network per county. Idempotent; fit for production too (they are real bodies)."""
     made: dict[str, Organisation] = {}
     for body in NATIONAL_BODIES:
-        made[body.key], _ = Organisation.objects.update_or_create(
-            name=body.name, defaults={"short_name": body.short_name, "kind": body.kind}
-        )
+        made[body.key] = _national_body_seed(body)
     for municipality in Municipality.objects.select_related("county"):
         cpu, _ = Organisation.objects.update_or_create(
             kind=OrganisationType.CHILD_PROTECTION_UNIT,

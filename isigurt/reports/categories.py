@@ -10,7 +10,9 @@ from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from isigurt.reports.advice import ADVICE
 from isigurt.reports.models import Audience, Category
 from isigurt.reports.validation import (
     ALL_GROUPS,
@@ -41,23 +43,12 @@ class CategorySpec:
     advice: dict[str, tuple[Promise, ...]] = field(default_factory=dict)
 
 
-_TELL_ADULT_CHILD = _("Tell a grown-up you trust, like a parent or a teacher.")
-_TELL_ADULT = _("Tell an adult you trust.")
-_CALL_HELPLINE = _("You can call ALO 116 111 for free, any time, to talk about it.")
-_KEEP_PROOF = _("Do not delete the messages: they help us act.")
-_BLOCK_REPORT = _("Block the person and report the account on the app or site.")
-_NOT_YOUR_FAULT_CHILD = _("It is not your fault. You did the right thing by telling us.")
-_NOT_YOUR_FAULT = _("It is not your fault.")
-
-
 def _same(text: Promise) -> dict[str, Promise]:
     return {audience: text for audience in Audience.values}
 
 
-def _advice(
-    child: tuple[Promise, ...], others: tuple[Promise, ...]
-) -> dict[str, tuple[Promise, ...]]:
-    return {Audience.CHILD: child, Audience.TEEN: others, Audience.ADULT: others}
+def _young_and_adult(young: Promise, adult: Promise) -> dict[str, Promise]:
+    return {Audience.CHILD: young, Audience.TEEN: young, Audience.ADULT: adult}
 
 
 CATEGORY_SPECS: dict[str, CategorySpec] = {
@@ -82,18 +73,7 @@ CATEGORY_SPECS: dict[str, CategorySpec] = {
             "Please send only the link, not a picture. Sharing or keeping these images, even to"
             " report them, spreads the harm. Our analysts will look at the link safely."
         ),
-        advice=_advice(
-            (
-                _("Close the page and do not look at it again."),
-                _NOT_YOUR_FAULT_CHILD,
-                _TELL_ADULT_CHILD,
-            ),
-            (
-                _("Do not download, share or screenshot it."),
-                _("Do not try to find out more yourself: leave it to the police and us."),
-                _CALL_HELPLINE,
-            ),
-        ),
+        advice=ADVICE[Category.ABUSE_MATERIAL],
     ),
     Category.GROOMING: CategorySpec(
         category=Category.GROOMING,
@@ -103,26 +83,15 @@ CATEGORY_SPECS: dict[str, CategorySpec] = {
             Audience.ADULT: _("An adult or stranger asking a child for sexual images or meetings"),
         },
         explanations={
-            Audience.CHILD: _("Grown-ups should never ask children for secrets like this."),
+            Audience.CHILD: _("Grown-ups should never ask children to keep secrets like this."),
             Audience.TEEN: _("Nobody should pressure you for pictures or secret meetings."),
-            Audience.ADULT: _("Grooming: building trust with a child to abuse them."),
+            Audience.ADULT: _(
+                "Grooming: building trust with a child in order to abuse them sexually."
+            ),
         },
         groups=ALL_GROUPS,
         evidence_allowed=True,
-        advice=_advice(
-            (
-                _("Stop talking to this person."),
-                _("Do not send any photos and do not go to meet them."),
-                _TELL_ADULT_CHILD,
-                _NOT_YOUR_FAULT_CHILD,
-            ),
-            (
-                _("Stop replying and do not agree to meet."),
-                _KEEP_PROOF,
-                _BLOCK_REPORT,
-                _TELL_ADULT,
-            ),
-        ),
+        advice=ADVICE[Category.GROOMING],
     ),
     Category.SEXTORTION: CategorySpec(
         category=Category.SEXTORTION,
@@ -144,22 +113,7 @@ CATEGORY_SPECS: dict[str, CategorySpec] = {
         },
         groups=ALL_GROUPS,
         evidence_allowed=True,
-        advice=_advice(
-            (
-                _("Do not pay and do not send anything more."),
-                _("Do not delete the messages."),
-                _("Stop replying."),
-                _TELL_ADULT_CHILD,
-                _("We can help get the pictures taken down."),
-            ),
-            (
-                _("Do not pay and do not send more images."),
-                _KEEP_PROOF,
-                _("Stop replying to them."),
-                _TELL_ADULT,
-                _("We can help remove the images."),
-            ),
-        ),
+        advice=ADVICE[Category.SEXTORTION],
     ),
     Category.BULLYING: CategorySpec(
         category=Category.BULLYING,
@@ -175,10 +129,7 @@ CATEGORY_SPECS: dict[str, CategorySpec] = {
         },
         groups=ALL_GROUPS,
         evidence_allowed=True,
-        advice=_advice(
-            (_("Do not answer back."), _TELL_ADULT_CHILD, _NOT_YOUR_FAULT_CHILD),
-            (_("Do not answer back."), _KEEP_PROOF, _BLOCK_REPORT, _TELL_ADULT),
-        ),
+        advice=ADVICE[Category.BULLYING],
     ),
     Category.HATE: CategorySpec(
         category=Category.HATE,
@@ -201,10 +152,7 @@ CATEGORY_SPECS: dict[str, CategorySpec] = {
         },
         groups=ALL_GROUPS,
         evidence_allowed=True,
-        advice=_advice(
-            (_("Do not answer back."), _TELL_ADULT_CHILD),
-            (_KEEP_PROOF, _BLOCK_REPORT, _CALL_HELPLINE),
-        ),
+        advice=ADVICE[Category.HATE],
     ),
     Category.HARMFUL_CONTENT: CategorySpec(
         category=Category.HARMFUL_CONTENT,
@@ -220,14 +168,7 @@ CATEGORY_SPECS: dict[str, CategorySpec] = {
         },
         groups=(WHERE, WHEN, DESCRIPTION, CONTACT),
         evidence_allowed=False,
-        advice=_advice(
-            (_("Close it and talk to a grown-up you trust."), _CALL_HELPLINE),
-            (
-                _("If you are having thoughts of hurting yourself, call ALO 116 111 now."),
-                _("Do not share it further."),
-                _TELL_ADULT,
-            ),
-        ),
+        advice=ADVICE[Category.HARMFUL_CONTENT],
     ),
     Category.ACCOUNT_MISUSE: CategorySpec(
         category=Category.ACCOUNT_MISUSE,
@@ -236,25 +177,24 @@ CATEGORY_SPECS: dict[str, CategorySpec] = {
             Audience.TEEN: _("Account hacked or impersonation"),
             Audience.ADULT: _("Account hacked or impersonation"),
         },
-        explanations=_same(_("Someone took over an account or made a fake one in your name.")),
+        explanations=_young_and_adult(
+            _("Someone took over an account or made a fake one in your name."),
+            pgettext_lazy("adult", "Someone took over an account or made a fake one in your name."),
+        ),
         groups=ALL_GROUPS,
         evidence_allowed=False,
-        advice=_advice(
-            (_("Ask a grown-up to help you change your password."), _TELL_ADULT_CHILD),
-            (
-                _("Change your password and turn on two-step login."),
-                _("Report the fake account to the app or site."),
-                _KEEP_PROOF,
-            ),
-        ),
+        advice=ADVICE[Category.ACCOUNT_MISUSE],
     ),
     Category.OTHER: CategorySpec(
         category=Category.OTHER,
         labels=_same(_("Something else")),
-        explanations=_same(_("Anything else online that worries you.")),
+        explanations=_young_and_adult(
+            _("Anything else online that worries you."),
+            pgettext_lazy("adult", "Anything else online that worries you."),
+        ),
         groups=ALL_GROUPS,
         evidence_allowed=False,
-        advice=_advice((_TELL_ADULT_CHILD, _CALL_HELPLINE), (_CALL_HELPLINE,)),
+        advice=ADVICE[Category.OTHER],
     ),
 }
 

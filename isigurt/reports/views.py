@@ -35,6 +35,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -201,13 +202,17 @@ def report_form(request: HttpRequest) -> HttpResponse:
     if valid and decision is None:
         decision = intake_spend(request)
     if decision is not None and not decision.allowed:
+        minutes = retry_after_minutes(decision.retry_after)
         form.add_error(
             None,
-            _(
+            ngettext(
                 "Too many reports were sent from this connection. Please try again"
-                " in %(minutes)d minutes, or call ALO 116 111 now."
+                " in %(minutes)d minute, or call ALO 116 111 now.",
+                "Too many reports were sent from this connection. Please try again"
+                " in %(minutes)d minutes, or call ALO 116 111 now.",
+                minutes,
             )
-            % {"minutes": retry_after_minutes(decision.retry_after)},
+            % {"minutes": minutes},
         )
         response = page(form, [], status=429)
         response["Retry-After"] = str(decision.retry_after)
@@ -397,10 +402,15 @@ def track(request: HttpRequest) -> HttpResponse:
             response = _track_page(request, report=None, status=503, track_form=form)
             response["Retry-After"] = "60"
             return response
+        minutes = retry_after_minutes(decision.retry_after)
         form.add_error(
             None,
-            _("Too many tries. Please wait %(minutes)d minutes and try again.")
-            % {"minutes": retry_after_minutes(decision.retry_after)},
+            ngettext(
+                "Too many tries. Please wait %(minutes)d minute and try again.",
+                "Too many tries. Please wait %(minutes)d minutes and try again.",
+                minutes,
+            )
+            % {"minutes": minutes},
         )
         response = _track_page(request, report=None, status=429, track_form=form)
         response["Retry-After"] = str(decision.retry_after)
@@ -426,10 +436,14 @@ def _followup_refusal(request: HttpRequest) -> tuple[str, int] | None:
     decision = followup_spend(request)  # shared with the API
     if decision.allowed:
         return None
-    message = _(
+    minutes = retry_after_minutes(decision.retry_after)
+    message = ngettext(
+        "You sent a lot in a short time. Please wait %(minutes)d minute, then send it again."
+        " If you need help now, call ALO 116 111.",
         "You sent a lot in a short time. Please wait %(minutes)d minutes, then send it again."
-        " If you need help now, call ALO 116 111."
-    ) % {"minutes": retry_after_minutes(decision.retry_after)}
+        " If you need help now, call ALO 116 111.",
+        minutes,
+    ) % {"minutes": minutes}
     return message, decision.retry_after
 
 
@@ -551,7 +565,7 @@ def track_leave(request: HttpRequest) -> HttpResponse:
     """Forget the opened report in this browser (for a shared phone or computer)."""
     request.session.pop(TRACKED_KEY, None)
     messages.info(
-        request, _("The report is closed on this device. Your code and secret still work.")
+        request, _("This device no longer shows your report. Your code and secret still open it.")
     )
     return redirect("reports:track")
 

@@ -130,6 +130,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# A stale form gets a kind page (quick exit, helpline) that may offer to send it again.
+CSRF_FAILURE_VIEW = "isigurt.lib.views.csrf_failure"
 
 # S5: lockout per (username, address), never permanent.
 LOGIN_LOCKOUT_FAILURES = 5

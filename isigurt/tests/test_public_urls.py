@@ -14,6 +14,8 @@ EXPECTED_PUBLIC = {
     "app/manifest.webmanifest",
     "app/sw.js",
     "en/",
+    "en/privacy/",
+    "en/privacy/children/",
     "en/report/",
     "en/report/details/",
     "en/report/sent/",

@@ -9,7 +9,7 @@ User fixtures (each creates the user, its organisation and its role; password PE
     outsider            institution officer at the child protection unit of Durrës
     police_officer      institution officer at the State Police
     blocking_officer    blocking authority officer at AKEP
-    stats_viewer        statistics viewer at ASHMDF
+    stats_viewer        statistics viewer at ASHDMF
     editor              editor at CRCA
     trainer             trainer at CRCA
     youth_coordinator   youth coordinator at the youth network of Tiranë
@@ -164,7 +164,7 @@ def stats_viewer(db: None) -> User:
     return persona(
         "persona.stats",
         Role.STATISTICS_VIEWER,
-        organisation_for("ASHMDF", OrganisationType.CHILD_RIGHTS_AGENCY),
+        organisation_for("ASHDMF", OrganisationType.CHILD_RIGHTS_AGENCY),
     )
 
 

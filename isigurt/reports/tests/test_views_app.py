@@ -93,8 +93,8 @@ def test_the_advice_pages_speak_to_each_audience(client):
     child = client.get(reverse("app:advice_lang", args=["en", "child"])).content.decode()
     adult = client.get(reverse("app:advice_lang", args=["en", "adult"])).content.decode()
     assert "Do not pay and do not send anything more." in child
-    assert "Do not pay and do not send more images." in adult
-    assert "Do not pay and do not send more images." not in child
+    assert "Do not pay and do not contact the person yourself" in adult
+    assert "Do not pay and do not contact the person yourself" not in child
     assert 'href="tel:116111"' in client.get(reverse("app:advice", args=["child"])).content.decode()
     assert client.get("/app/advice/robots/").status_code == 404
 
