@@ -8,6 +8,7 @@ helpline's conversation, nor that a report was being written, nor its topic. Bot
 import re
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
@@ -161,6 +162,35 @@ def test_a_tracking_page_restored_from_the_back_forward_cache_is_not_shown_again
 
     first.click("#quick-exit")
     first.wait_for_url(EXITED)
+    # The neutral page here is on the same server, as fast as the exit's beacon: wait for it.
+    for _ in range(50):
+        if not Session.objects.exists():
+            break
+        first.wait_for_timeout(100)
     with kept.expect_navigation():
         kept.evaluate(RESTORED)
     assert_no_conversation(kept)
+
+
+QUEUE_COUNT = (
+    "new Promise(r => { const o = indexedDB.open('isigurt-app'); o.onsuccess = () =>"
+    " { const q = o.result.transaction('queue').objectStore('queue').count();"
+    " q.onsuccess = () => r(q.result); }; })"
+)
+
+
+def test_the_exit_keeps_a_report_the_app_has_not_sent_yet(context, live_server):
+    """The exit clears the browser's cache, never the app's storage: no report is lost."""
+    down = {"status": 503, "headers": {"Retry-After": "60"}, "body": "Service Unavailable"}
+    context.route("**/api/v1/reports", lambda route: route.fulfill(**down))
+    page = context.new_page()
+    page.goto(f"{live_server.url}/app/en/")
+    page.check("input[name=audience][value=teen]")
+    page.check("input[name=category][value=bullying]")
+    page.fill("#id_description", "Placeholder waiting to be sent.")
+    page.click("#app-form button[type=submit]")
+    page.wait_for_function(f"{QUEUE_COUNT}.then(n => n === 1)")
+
+    page.goto(url(live_server, "reports:quick_exit", "sq"))  # as the plain link does
+    page.wait_for_url(EXITED)
+    page.wait_for_function(f"{QUEUE_COUNT}.then(n => n === 1)")  # still there, same origin

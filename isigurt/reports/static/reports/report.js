@@ -257,11 +257,15 @@
       if ((form.getAttribute("method") || "get").toLowerCase() === "get") {
         next = Promise.resolve(form.action.split("?")[0] + "?" + new URLSearchParams(data).toString());
       } else {
-        next = window.fetch(form.action, { method: "POST", body: data, credentials: "same-origin" })
-          .then(function (response) {
-            if (response.ok && response.redirected) return response.url;
-            throw new Error("the server answered with the same step");
-          });
+        // The server's redirect means "accepted": go to the next step (named by the form)
+        // without downloading it twice. Any other answer: send the form as usual.
+        next = window.fetch(form.action, {
+          method: "POST", body: data, credentials: "same-origin", redirect: "manual"
+        }).then(function (response) {
+          var url = form.getAttribute("data-replace-step");
+          if (response.type === "opaqueredirect" && url) return url;
+          throw new Error("the server answered with the same step");
+        });
       }
       next.then(function (url) { window.location.replace(url); },
         function () { HTMLFormElement.prototype.submit.call(form); });
