@@ -14,6 +14,7 @@ EXPECTED_PUBLIC = {
     "app/manifest.webmanifest",
     "app/sw.js",
     "en/",
+    "en/exit/",
     "en/report/",
     "en/report/details/",
     "en/report/sent/",
