@@ -13,6 +13,7 @@ urlpatterns = [
     path(_("track/information/"), views.track_information, name="track_information"),
     path(_("track/evidence/"), views.track_evidence, name="track_evidence"),
     path(_("track/close/"), views.track_leave, name="track_leave"),
+    path(_("exit/"), views.quick_exit, name="quick_exit"),
     path(_("staff/reports/"), staff_views.staff_list, name="staff_list"),
     path(_("staff/reports/<uuid:report_id>/"), staff_views.staff_detail, name="staff_detail"),
     path(

@@ -11,6 +11,8 @@ What lives in the session, and for how long:
 - ``report_done``: the idempotency key of the report just filed (never its secret, which is
   read from the encrypted IdempotencyRecord), until the confirmation page shows it once.
 - ``tracked_report``: the id of the report opened with code and secret; ends with the session.
+
+Quick exit ends all three at once (``quick_exit``).
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.staticfiles import finders
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -37,6 +41,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from isigurt.lib.images import MAX_UPLOAD_BYTES, DecoderBusy, RequestPixelBudget
@@ -106,7 +111,7 @@ def report_start(request: HttpRequest) -> HttpResponse:
     audience = request.POST.get("audience") or request.GET.get("audience") or ""
     if audience not in Audience.values:
         chooser = AudienceForm(request.GET) if "audience" in request.GET else AudienceForm()
-        return render(request, "reports/start_audience.html", {"form": chooser})
+        return _no_store(request, render(request, "reports/start_audience.html", {"form": chooser}))
     if request.method == "POST":
         form = StartForm(request.POST, audience=audience)
         if form.is_valid():
@@ -122,10 +127,14 @@ def report_start(request: HttpRequest) -> HttpResponse:
                 or ("yes" if previous["child_in_danger"] else ""),
             }
         form = StartForm(initial=initial, audience=audience)
-    return render(
+    # The chosen topic is on this page: never kept where Back could show it again.
+    return _no_store(
         request,
-        "reports/start.html",
-        {"form": form, "audience": audience, "specs": form.specs},
+        render(
+            request,
+            "reports/start.html",
+            {"form": form, "audience": audience, "specs": form.specs},
+        ),
     )
 
 
@@ -568,6 +577,40 @@ def track_leave(request: HttpRequest) -> HttpResponse:
         request, _("This device no longer shows your report. Your code and secret still open it.")
     )
     return redirect("reports:track")
+
+
+# --- quick exit ----------------------------------------------------------------------------
+
+PUBLIC_SESSION_KEYS = (STEP1_KEY, DONE_KEY, TRACKED_KEY)
+
+
+@csrf_exempt  # it only forgets the caller's own pages; a beacon sent while leaving has no token
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_not_required
+def quick_exit(request: HttpRequest) -> HttpResponse:
+    """End the report draft and the opened report on this device, then leave for a neutral site.
+
+    The quick-exit link points here, so it works without JavaScript (quick-exit.js sends a
+    beacon here and leaves at once). A staff member's login is kept: only the public keys go.
+    """
+    try:
+        if request.user.is_authenticated:
+            for key in PUBLIC_SESSION_KEYS:
+                request.session.pop(key, None)
+        else:
+            # Everything, messages included; the session cookie is deleted with it.
+            request.session.flush()
+    except DatabaseError:
+        # The session row may outlive this answer, but the cookie still goes (the session is
+        # empty now): leaving must never fail.
+        logger.warning("quick exit: the session could not be deleted")
+    response = redirect(settings.QUICK_EXIT_URL)
+    response.status_code = 303
+    # "cache" only: pages kept by the browser (HTTP and back-forward cache) are dropped.
+    # Not "storage" (the app's unsent reports wait in IndexedDB) and not "cookies" (a staff
+    # login and the language choice are not the child's to lose).
+    response["Clear-Site-Data"] = '"cache"'
+    return _no_store(request, response)
 
 
 # --- the "I SIGURT" phone app (a PWA under /app/) ------------------------------------------

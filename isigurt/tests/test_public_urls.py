@@ -14,6 +14,7 @@ EXPECTED_PUBLIC = {
     "app/manifest.webmanifest",
     "app/sw.js",
     "en/",
+    "en/exit/",
     "en/privacy/",
     "en/privacy/children/",
     "en/report/",

@@ -351,6 +351,52 @@
     });
   }
 
+  // --- history: a step takes the place of the one before -------------------------------------
+  // Back must not walk through the report's steps: after quick exit, a step left in the history
+  // would show that a report was being written, and about what. The form is sent in the
+  // background and its page replaced by the next step; if that fails it is sent as usual.
+  function replaceStep(form) {
+    if (!form.hasAttribute("data-replace-step") || !window.fetch || !window.FormData) return;
+    form.addEventListener("submit", function (event) {
+      if (event.defaultPrevented) return; // the inline checks found a problem
+      event.preventDefault();
+      var data = new FormData(form);
+      var next;
+      if ((form.getAttribute("method") || "get").toLowerCase() === "get") {
+        next = Promise.resolve(form.action.split("?")[0] + "?" + new URLSearchParams(data).toString());
+      } else {
+        // The server's redirect means "accepted": go to the next step (named by the form)
+        // without downloading it twice. Any other answer: send the form as usual.
+        next = window.fetch(form.action, {
+          method: "POST", body: data, credentials: "same-origin", redirect: "manual"
+        }).then(function (response) {
+          var url = form.getAttribute("data-replace-step");
+          if (response.type === "opaqueredirect" && url) return url;
+          throw new Error("the server answered with the same step");
+        });
+      }
+      next.then(function (url) { window.location.replace(url); },
+        function () { HTMLFormElement.prototype.submit.call(form); });
+    });
+  }
+
+  // --- back-forward cache -----------------------------------------------------------------------
+  // A page holding answers or a conversation is never shown again from the browser's memory: it
+  // is hidden as it goes there, and asked again from the server when Back brings it back (after
+  // quick exit the server has forgotten it, and this tab's drafts are gone, so it comes empty).
+  function forgetOnReturn() {
+    if (!$("form[data-autosave], [data-private]")) return;
+    window.addEventListener("pagehide", function (event) {
+      if (event.persisted) document.body.style.display = "none";
+    });
+    window.addEventListener("pageshow", function (event) {
+      if (!event.persisted) return;
+      document.body.style.display = "none";
+      $all("form").forEach(function (form) { form.reset(); });
+      window.location.reload();
+    });
+  }
+
   window.isigurtReportForm = { validate: validate, countyFilter: countyFilter, contactToggle: contactToggle, clearDrafts: clearDrafts };
 
   function start() {
@@ -358,12 +404,14 @@
     var exit = document.getElementById("quick-exit");
     if (exit) exit.addEventListener("click", clearDrafts);
     dangerToggle();
+    forgetOnReturn();
     $all("form").forEach(function (form) {
       countyFilter(form);
       contactToggle(form);
       counters(form);
       if (form.hasAttribute("data-validate")) inlineChecks(form);
       if (form.hasAttribute("data-autosave")) autosave(form);
+      replaceStep(form);
     });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
