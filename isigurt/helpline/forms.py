@@ -190,7 +190,12 @@ class ContactForm(forms.Form):
                 "code": category.code,
                 "label": category.label,
                 "topics": [
-                    {"code": t.code, "label": t.label, "checked": t.code in ticked}
+                    {
+                        "code": t.code,
+                        "id": "issue-" + t.code.replace(".", "-").replace("_", "-"),
+                        "label": t.label,
+                        "checked": t.code in ticked,
+                    }
                     for t in category.topics
                 ],
             }
