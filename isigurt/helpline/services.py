@@ -198,3 +198,81 @@ def callback_record(
             request=request,
         )
     return callback
+
+
+# A handful of everyday contacts for the demo operator: neutral words, no abuse content.
+_DEMO_CONTACTS: tuple[dict[str, Any], ...] = (
+    {
+        "channel": "call",
+        "caller": "child",
+        "age_band": "13_15",
+        "gender": "female",
+        "county_code": "AL-11",
+        "municipality_slug": "tirane",
+        "issues": ["online.cyberbullying", "peers.friendship"],
+        "actions": ["counselling", "information"],
+        "summary": "Classmates post unkind comments in a group chat. Talked through blocking "
+        "and reporting, and telling a trusted adult.",
+        "minutes_ago": 60 * 26,
+        "duration_seconds": 14 * 60,
+    },
+    {
+        "channel": "chat",
+        "caller": "child",
+        "age_band": "16_17",
+        "gender": "male",
+        "issues": ["online.sextortion"],
+        "actions": ["counselling", "referral", "callback"],
+        "referred_to": "State Police, cybercrime unit",
+        "caller_phone": "069 000 0000",
+        "summary": "Demo contact: threatened online; advised not to pay and to keep the "
+        "messages; agreed a call-back tomorrow.",
+        "minutes_ago": 60 * 5,
+        "duration_seconds": 22 * 60,
+    },
+    {
+        "channel": "call",
+        "caller": "parent",
+        "age_band": "under_13",
+        "gender": "unknown",
+        "county_code": "AL-02",
+        "issues": ["online.excessive_use", "online.gaming"],
+        "actions": ["information"],
+        "summary": "A parent asked about screen time and parental controls for games.",
+        "minutes_ago": 60 * 3,
+        "duration_seconds": 8 * 60,
+    },
+    {
+        "channel": "email",
+        "caller": "teacher",
+        "age_band": "13_15",
+        "gender": "unknown",
+        "outside_albania": False,
+        "issues": ["education.teachers", "online.privacy"],
+        "actions": ["information"],
+        "summary": "A teacher asked how to remove pupils' photos shared without consent.",
+        "minutes_ago": 90,
+        "duration_seconds": 5 * 60,
+    },
+    {
+        "channel": "call",
+        "caller": "unknown",
+        "issues": ["other.silent"],
+        "actions": [],
+        "summary": "",
+        "minutes_ago": 20,
+        "duration_seconds": 40,
+    },
+)
+
+
+def contacts_demo_seed(*, operator: Any) -> int:
+    """The demo operator's contacts, once (nothing when the operator already has some)."""
+    if Contact.objects.filter(operator=operator).exists():
+        return 0
+    now = timezone.now()
+    for values in _DEMO_CONTACTS:
+        data = {key: value for key, value in values.items() if key != "minutes_ago"}
+        data["started_at"] = now - timedelta(minutes=values["minutes_ago"])
+        contact_log(draft=ContactDraft.model_validate(data), actor=operator)
+    return len(_DEMO_CONTACTS)
