@@ -45,6 +45,7 @@ urlpatterns += i18n_patterns(
     path("", include("isigurt.hub.urls")),
     path("", include("isigurt.accounts.urls")),
     path("", include("isigurt.reports.urls")),
+    path("", include("isigurt.helpline.urls")),
     prefix_default_language=False,
 )
 

@@ -15,6 +15,17 @@ Who may do what with the helpline's reports (decision 0008):
     platform administrator      none (the administrator manages accounts, not cases)
 
 A role listed with READ only would see reports and get 403 for every change.
+
+Who may do what with the helpline's contacts (calls, chats, messages, visits; decision 0013):
+
+    role                        contacts of the helpline (of the user's own organisation)
+    helpline operator           read and write (log, correct, record call-backs); every
+                                contact of the team, not only their own, for continuity
+    helpline supervisor         read and write
+    content analyst             none
+    institution officer         none (a contact is the helpline's; cases will be referred)
+    blocking officer, statistics viewer, editor, trainer, youth coordinator,
+    platform administrator      none (statistics viewers will see aggregates only)
 """
 
 from __future__ import annotations
@@ -34,6 +45,13 @@ class Access(Enum):
 
 # The helpline's reports, their messages and their evidence.
 HELPLINE_REPORTS: dict[str, Access] = {
+    Role.HELPLINE_OPERATOR: Access.WRITE,
+    Role.HELPLINE_SUPERVISOR: Access.WRITE,
+}
+
+
+# The helpline's contacts and their call-backs (only those of the user's own organisation).
+HELPLINE_CONTACTS: dict[str, Access] = {
     Role.HELPLINE_OPERATOR: Access.WRITE,
     Role.HELPLINE_SUPERVISOR: Access.WRITE,
 }
@@ -68,6 +86,25 @@ def can_read_helpline_reports(user: Any) -> bool:
 
 def can_change_helpline_reports(user: Any) -> bool:
     return helpline_reports_access(user) is Access.WRITE
+
+
+def helpline_contacts_access(user: Any) -> Access | None:
+    """The widest access the user's roles give to the helpline's contacts, or None."""
+    staff = active_user(user)
+    if staff is None:
+        return None
+    granted = {HELPLINE_CONTACTS[role] for role in staff.role_set() if role in HELPLINE_CONTACTS}
+    if Access.WRITE in granted:
+        return Access.WRITE
+    return Access.READ if granted else None
+
+
+def can_read_helpline_contacts(user: Any) -> bool:
+    return helpline_contacts_access(user) is not None
+
+
+def can_change_helpline_contacts(user: Any) -> bool:
+    return helpline_contacts_access(user) is Access.WRITE
 
 
 def can_use_admin(user: Any) -> bool:

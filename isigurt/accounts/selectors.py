@@ -38,6 +38,14 @@ def _reports_link(viewer: User) -> StaffLink | None:
     return StaffLink(label=str(_("Reports")), url=reverse("reports:staff_list"))
 
 
+def _contacts_link(viewer: User) -> StaffLink | None:
+    from isigurt.helpline.permissions import can_list_contacts
+
+    if not can_list_contacts(viewer):
+        return None
+    return StaffLink(label=str(_("Helpline contacts")), url=reverse("helpline:contact_list"))
+
+
 def _admin_link(viewer: User) -> StaffLink | None:
     if not can_use_admin(viewer):
         return None
@@ -48,8 +56,8 @@ def _admin_link(viewer: User) -> StaffLink | None:
 # the staff home page instead of promises; add a role's link here when its page exists, with
 # the permission check its page makes.
 ROLE_PAGES: dict[str, tuple[Callable[[User], StaffLink | None], ...]] = {
-    Role.HELPLINE_OPERATOR: (_reports_link,),
-    Role.HELPLINE_SUPERVISOR: (_reports_link,),
+    Role.HELPLINE_OPERATOR: (_contacts_link, _reports_link),
+    Role.HELPLINE_SUPERVISOR: (_contacts_link, _reports_link),
     Role.PLATFORM_ADMIN: (_admin_link,),
 }
 

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "isigurt.audit",
     "isigurt.hub",
     "isigurt.reports",
+    "isigurt.helpline",
     "isigurt.outbox",
 ]
 

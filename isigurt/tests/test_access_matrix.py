@@ -30,6 +30,10 @@ from django.utils import translation
 from isigurt.accounts.models import Role
 from isigurt.accounts.tests.personas import PERSONAS, make_staff_client
 from isigurt.audit.models import AuditEntry
+from isigurt.helpline import permissions as contact_permissions
+from isigurt.helpline.models import CallBack, Contact
+from isigurt.helpline.services import contact_log
+from isigurt.helpline.validation import ContactDraft
 from isigurt.reports import permissions
 from isigurt.reports.models import Evidence, Report, ReportCallback, ReportMessage
 from isigurt.reports.services import evidence_attach, report_add_information
@@ -39,24 +43,27 @@ pytestmark = pytest.mark.django_db
 
 W, R, NO = "write", "read", None
 
-# What each persona may do with each kind of object (the helpline's objects, unreferred).
-#                           report  message evidence
-SEES: dict[str, tuple[str | None, str | None, str | None]] = {
-    "operator": (W, W, W),
-    "supervisor": (W, W, W),
-    "analyst": (NO, NO, NO),  # content items, not reports
-    "municipality_officer": (NO, NO, NO),  # only what is referred (no referrals yet)
-    "outsider": (NO, NO, NO),
-    "police_officer": (NO, NO, NO),
-    "blocking_officer": (NO, NO, NO),
-    "stats_viewer": (NO, NO, NO),  # aggregates only
-    "editor": (NO, NO, NO),
-    "trainer": (NO, NO, NO),
-    "youth_coordinator": (NO, NO, NO),
-    "platform_admin": (NO, NO, NO),  # manages accounts, not cases
-    "no_role": (NO, NO, NO),
+# What each persona may do with each kind of object (the helpline's objects, unreferred; a
+# contact is the helpline's own record of a call, chat or visit, with its call-backs).
+#                           report  message evidence contact
+SEES: dict[str, tuple[str | None, str | None, str | None, str | None]] = {
+    "operator": (W, W, W, W),
+    "supervisor": (W, W, W, W),
+    "analyst": (NO, NO, NO, NO),  # content items, not reports nor contacts
+    "municipality_officer": (NO, NO, NO, NO),  # only what is referred (no referrals yet)
+    "outsider": (NO, NO, NO, NO),
+    "police_officer": (NO, NO, NO, NO),
+    "blocking_officer": (NO, NO, NO, NO),
+    "stats_viewer": (NO, NO, NO, NO),  # aggregates only
+    "editor": (NO, NO, NO, NO),
+    "trainer": (NO, NO, NO, NO),
+    "youth_coordinator": (NO, NO, NO, NO),
+    "platform_admin": (NO, NO, NO, NO),  # manages accounts, not cases
+    "no_role": (NO, NO, NO, NO),
 }
-KINDS = ("report", "message", "evidence")
+KINDS = ("report", "message", "evidence", "contact")
+# The lists and the new-object pages: which kind of object they are about.
+LISTS = {"report list": "report", "contact list": "contact", "contact log": "contact"}
 
 # Every staff page: (method, the object it is about or None, whether it changes something,
 # the success status). Pages about no object are for every signed-in persona, except the list.
@@ -73,16 +80,45 @@ STAFF_URLS: dict[str, tuple[str, str | None, bool, int]] = {
     "reports:staff_acknowledge": ("post", "report", True, 302),
     "reports:staff_callback": ("post", "report", True, 302),
     "reports:evidence_download": ("get", "evidence", False, 200),
+    "helpline:contact_list": ("get", "contact list", False, 200),
+    "helpline:contact_new": ("post", "contact log", True, 302),
+    "helpline:contact_detail": ("get", "contact", False, 200),
+    "helpline:contact_edit": ("post", "contact", True, 302),
+    "helpline:contact_callback": ("post", "contact", True, 302),
+}
+CONTACT_FORM = {
+    "channel": "chat",
+    "caller": "child",
+    "issues": ["online.cyberbullying"],
+    "actions": ["counselling"],
+    "summary": "Placeholder summary.",
+    "duration": "4:30",
 }
 POST_DATA = {
     "reports:staff_status": {"status": "in_review"},
     "reports:staff_reply": {"body": "Placeholder answer."},
     "reports:staff_callback": {"called_at": "2024-05-01T10:30", "outcome": "no_answer"},
+    "helpline:contact_new": CONTACT_FORM,
+    "helpline:contact_edit": {**CONTACT_FORM, "summary": "Another placeholder summary."},
+    "helpline:contact_callback": {"outcome": "no_answer"},
+}
+# Pages that also answer GET (a form, or the way back after a login): the wrong method is PUT.
+GET_AND_POST = {
+    "accounts:login",
+    "accounts:verify",
+    "accounts:enrol",
+    "reports:staff_status",
+    "reports:staff_reply",
+    "reports:staff_acknowledge",
+    "reports:staff_callback",
+    "helpline:contact_new",
+    "helpline:contact_edit",
+    "helpline:contact_callback",
 }
 # Every API operation. Public ones let a reporter in with their code and secret (or file a
-# report); a staff session must add nothing to them. Staff operations would list the object
-# kind and whether they change it, like STAFF_URLS.
-API_OPERATIONS: dict[tuple[str, str], str] = {
+# report), or give reference data; a staff session must add nothing to them. Staff operations
+# list the object kind, whether they change it and the success status, like STAFF_URLS.
+API_OPERATIONS: dict[tuple[str, str], str | tuple[str, bool, int]] = {
     ("get", "/api/v1/geography"): "public",
     ("get", "/api/v1/categories"): "public",
     ("post", "/api/v1/reports"): "public",
@@ -90,6 +126,17 @@ API_OPERATIONS: dict[tuple[str, str], str] = {
     ("post", "/api/v1/reports/{tracking_code}/messages"): "public",
     ("post", "/api/v1/reports/{tracking_code}/information"): "public",
     ("post", "/api/v1/reports/{tracking_code}/evidence"): "public",
+    ("get", "/api/v1/helpline/taxonomy"): "public",
+    ("get", "/api/v1/helpline/contacts"): ("contact list", False, 200),
+    ("post", "/api/v1/helpline/contacts"): ("contact log", True, 201),
+    ("get", "/api/v1/helpline/contacts/{contact_id}"): ("contact", False, 200),
+}
+API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("post", "/api/v1/helpline/contacts"): {
+        "channel": "call",
+        "issues": ["online.grooming"],
+        "duration_seconds": 300,
+    },
 }
 
 
@@ -100,7 +147,7 @@ def _evidence_root(tmp_path, settings):
 
 
 @pytest.fixture
-def objects() -> dict[str, Any]:
+def objects(operator) -> dict[str, Any]:
     # A child in danger now and a reporter who asked for a call: every staff action applies.
     report = submitted(
         category="bullying",
@@ -109,10 +156,24 @@ def objects() -> dict[str, Any]:
         contact_value="069 123 4567",
         contact_consent=True,
     ).report
+    contact = contact_log(
+        draft=ContactDraft.model_validate(
+            {
+                "channel": "call",
+                "issues": ["peers.friendship"],
+                "actions": ["callback"],
+                "caller_phone": "069 000 0000",
+                "summary": "Placeholder summary.",
+                "duration_seconds": 120,
+            }
+        ),
+        actor=operator,
+    )
     return {
         "report": report,
         "message": report_add_information(report=report, text="Placeholder detail."),
         "evidence": evidence_attach(report=report, data=png_bytes()),
+        "contact": contact,
     }
 
 
@@ -151,15 +212,24 @@ def url_for(name: str, objects: dict[str, Any]) -> str:
         kwargs = {"report_id": objects["report"].pk}
     elif kind == "evidence":
         kwargs = {"evidence_id": objects["evidence"].pk}
+    elif kind == "contact":
+        kwargs = {"contact_id": objects["contact"].pk}
     return reverse(name, kwargs=kwargs)
 
 
 def expected(persona: str, name: str) -> int:
     _method, kind, changes, success = STAFF_URLS[name]
+    return expected_for(persona, kind, changes, success)
+
+
+def expected_for(persona: str, kind: str | None, changes: bool, success: int) -> int:
     if kind is None:
         return success
-    if kind == "report list":
-        return success if SEES[persona][0] else 404
+    if kind in LISTS:
+        grant = SEES[persona][KINDS.index(LISTS[kind])]
+        if grant is None:
+            return 404
+        return 403 if changes and grant != W else success
     grant = SEES[persona][KINDS.index(kind)]
     if grant is None:
         return 404
@@ -170,12 +240,17 @@ def expected(persona: str, name: str) -> int:
 
 def snapshot(objects: dict[str, Any]) -> tuple[Any, ...]:
     report = Report.objects.get(pk=objects["report"].pk)
+    contact = Contact.objects.get(pk=objects["contact"].pk)
     return (
         report.status,
         report.danger_acknowledged_at,
         ReportMessage.objects.filter(report=report).count(),
         Evidence.objects.filter(report=report).count(),
         ReportCallback.objects.filter(report=report).count(),
+        Contact.objects.count(),
+        contact.summary,
+        contact.channel,
+        CallBack.objects.filter(contact=contact).exclude(outcome="").count(),
     )
 
 
@@ -222,17 +297,7 @@ def test_each_persona_gets_exactly_what_the_table_says(
 @pytest.mark.parametrize("name", sorted(STAFF_URLS))
 def test_the_wrong_method_answers_405_and_changes_nothing(staff_client, operator, objects, name):
     method = STAFF_URLS[name][0]
-    if name == "accounts:login" or name in {"accounts:verify", "accounts:enrol"}:
-        wrong = "put"  # these pages take GET and POST
-    elif name in {
-        "reports:staff_status",
-        "reports:staff_reply",
-        "reports:staff_acknowledge",
-        "reports:staff_callback",
-    }:
-        wrong = "put"  # a GET leads back to the report (after a login whose session had ended)
-    else:
-        wrong = "post" if method == "get" else "get"
+    wrong = "put" if name in GET_AND_POST else "post" if method == "get" else "get"
     before = snapshot(objects)
     response = getattr(staff_client(operator), wrong)(url_for(name, objects))
     assert response.status_code == 405, name
@@ -246,6 +311,10 @@ def test_the_access_functions_agree_with_the_table(request, objects, persona):
         "report": (permissions.access_report, permissions.reports_visible_to),
         "message": (permissions.access_report_message, permissions.report_messages_visible_to),
         "evidence": (permissions.access_evidence, permissions.evidence_visible_to),
+        "contact": (
+            contact_permissions.access_contact,
+            contact_permissions.contacts_visible_to,
+        ),
     }
     for kind, (access, visible) in functions.items():
         grant = SEES[persona][KINDS.index(kind)]
@@ -284,6 +353,53 @@ def test_a_staff_session_adds_nothing_to_the_public_api(request, client, objects
         assert staff.status_code == anonymous.status_code, (persona, method, path)
         assert staff.status_code >= 400, (persona, method, path)
     assert snapshot(objects) == before
+
+
+def _api_url(path: str, objects: dict[str, Any]) -> str:
+    return path.replace("{contact_id}", str(objects["contact"].pk))
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_each_persona_gets_exactly_what_the_table_says_in_the_api(request, objects, persona):
+    session = make_staff_client(request.getfixturevalue(persona))
+    for (method, path), row in API_OPERATIONS.items():
+        if row == "public":
+            continue
+        kind, changes, success = row
+        before = snapshot(objects)
+        body = API_BODIES.get((method, path))
+        if body is None:
+            response = getattr(session, method)(_api_url(path, objects))
+        else:
+            response = getattr(session, method)(
+                _api_url(path, objects), body, content_type="application/json"
+            )
+        want = expected_for(persona, kind, changes, success)
+        assert response.status_code == want, (persona, method, path, response.content[:200])
+        assert response["Content-Type"].startswith("application/json")
+        if want >= 400:
+            assert response.json()["detail"], (persona, method, path)
+            assert snapshot(objects) == before, (persona, method, path)
+
+
+def test_guessed_ids_answer_404_everywhere(staff_client, operator, objects):
+    """A well-formed id that names nothing looks exactly like another helpline's object."""
+    client = staff_client(operator)
+    for name, (method, kind, _changes, _success) in STAFF_URLS.items():
+        if kind not in KINDS:
+            continue
+        key = {"report": "report_id", "message": None, "evidence": "evidence_id"}.get(
+            kind, f"{kind}_id"
+        )
+        if key is None:
+            continue
+        url = reverse(name, kwargs={key: uuid.uuid4()})
+        assert getattr(client, method)(url, POST_DATA.get(name, {})).status_code == 404, name
+    for (method, path), row in API_OPERATIONS.items():
+        if row == "public" or "{contact_id}" not in path:
+            continue
+        guessed = path.replace("{contact_id}", str(uuid.uuid4()))
+        assert getattr(client, method)(guessed).status_code == 404, path
 
 
 @pytest.mark.parametrize("persona", [p for p in PERSONAS if p != "platform_admin"])
@@ -399,6 +515,10 @@ def test_every_link_a_persona_is_shown_answers_200(request, staff_client, object
     if SEES[persona][0]:
         assert url_for("reports:staff_detail", objects) in seen
         assert url_for("reports:evidence_download", objects) in seen
+    if SEES[persona][KINDS.index("contact")]:
+        assert url_for("helpline:contact_detail", objects) in seen
+        assert url_for("helpline:contact_edit", objects) in seen
+        assert reverse("helpline:contact_new") in seen
 
 
 def test_the_staff_home_promises_nothing_that_does_not_exist(staff_client, analyst, operator):

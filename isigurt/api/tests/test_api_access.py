@@ -41,9 +41,13 @@ urlpatterns = [
     *platform_urlpatterns,
 ]
 PROBE_OPERATIONS = {("get", "/probe/reports/{report_id}"), ("post", "/probe/reports/{report_id}")}
-# Staff operations of the platform's API (none yet): each also needs its row in
+# Staff operations of the platform's API: each also needs its row in
 # isigurt/tests/test_access_matrix.py.
-STAFF_OPERATIONS: set[tuple[str, str]] = set()
+STAFF_OPERATIONS: set[tuple[str, str]] = {
+    ("get", "/api/v1/helpline/contacts"),
+    ("post", "/api/v1/helpline/contacts"),
+    ("get", "/api/v1/helpline/contacts/{contact_id}"),
+}
 
 PUBLIC_OPERATIONS = {
     ("get", "/api/v1/geography"),
@@ -53,6 +57,7 @@ PUBLIC_OPERATIONS = {
     ("post", "/api/v1/reports/{tracking_code}/messages"),
     ("post", "/api/v1/reports/{tracking_code}/information"),
     ("post", "/api/v1/reports/{tracking_code}/evidence"),
+    ("get", "/api/v1/helpline/taxonomy"),
 }
 
 

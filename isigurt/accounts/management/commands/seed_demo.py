@@ -3,17 +3,22 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from isigurt.accounts.models import User
 from isigurt.accounts.services import demo_seed
+from isigurt.helpline.services import contacts_demo_seed
 
 
 class Command(BaseCommand):
     help = (
         "Load the demo data set: every organisation (the national bodies, one child "
         "protection unit per municipality, one youth network per county) and one demo user "
-        "per role. Safe to run again. Refused outside demo mode."
+        "per role, and a few helpline contacts for the demo operator. Safe to run again. "
+        "Refused outside demo mode."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEMO_MODE:
             raise CommandError("Demo data can only be loaded in demo mode (ISIGURT_DEMO_MODE).")
-        self.stdout.write(str(demo_seed()))
+        summary = demo_seed()
+        contacts = contacts_demo_seed(operator=User.objects.get(username="operator"))
+        self.stdout.write(f"{summary}, {contacts} new helpline contacts")
