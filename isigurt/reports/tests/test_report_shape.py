@@ -186,8 +186,9 @@ def test_the_confirmation_gives_the_advice_for_everything_named(client):
     send(client, description="Placeholder.")
     html = unescape(client.get(url("reports:done")).content.decode())
     assert "Stop replying and do not agree to meet." in html  # grooming
-    assert "Do not pay and do not send more images." in html  # sextortion
-    assert html.count("Do not delete the messages: they help us act.") == 1  # said once
+    assert "Do not send more images and stop replying to them." in html  # sextortion
+    # Both lists say to save the messages before blocking: said once.
+    assert html.count("First save the messages and the name of the profile") == 1
 
 
 def test_step_one_still_needs_something_chosen(client):
