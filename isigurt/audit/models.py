@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 from django.db import models
@@ -23,6 +23,42 @@ from isigurt.audit import signing
 GENESIS_HASH = "0" * 64
 
 _M = TypeVar("_M", bound=models.Model)
+
+# The one fixed JSON form of the hashed and MACed bytes; built once, used for every entry.
+_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+def normalised_ip(ip: Any) -> str | None:
+    """An address in the form the database gives it back (inet), or None."""
+    return ipaddress.ip_address(str(ip)).compressed if ip else None
+
+
+def mac_content(
+    *,
+    created_at: datetime,
+    actor_id: int | None,
+    actor_label: str,
+    organisation_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: str,
+    fields: list[str],
+    ip: str | None,
+) -> bytes:
+    """The bytes an entry's MAC covers (see AuditEntry.mac_content); ``ip`` normalised."""
+    data = {
+        "v": "isigurt/audit/entry/v1",
+        "created_at": created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor_id": actor_id,
+        "actor_label": actor_label,
+        "organisation_id": organisation_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "fields": list(fields),
+        "ip": ip,
+    }
+    return _encode(data).encode()
 
 
 class AuditLogIsAppendOnly(Exception):
@@ -137,7 +173,7 @@ class AuditEntry(AppendOnlyModel):
         if self.mac is not None:
             # Only when present, so entries sealed before MACs existed keep their hash.
             data["mac"] = self.mac
-        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        return _encode(data).encode()
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical()).hexdigest()
@@ -149,20 +185,17 @@ class AuditEntry(AppendOnlyModel):
         chain. The address is normalised so that the database's own form of it (inet) gives
         the same bytes as the value written.
         """
-        created = self.created_at.astimezone(UTC).isoformat(timespec="microseconds")
-        data = {
-            "v": "isigurt/audit/entry/v1",
-            "created_at": created,
-            "actor_id": self.actor_id,
-            "actor_label": self.actor_label,
-            "organisation_id": self.organisation_id,
-            "action": self.action,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "fields": list(self.fields),
-            "ip": ipaddress.ip_address(str(self.ip)).compressed if self.ip else None,
-        }
-        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        return mac_content(
+            created_at=self.created_at,
+            actor_id=self.actor_id,
+            actor_label=self.actor_label,
+            organisation_id=self.organisation_id,
+            action=self.action,
+            object_type=self.object_type,
+            object_id=self.object_id,
+            fields=self.fields,
+            ip=normalised_ip(self.ip),
+        )
 
     def mac_valid(self) -> bool:
         return self.mac is not None and signing.entry_mac_valid(self.mac_content(), self.mac)

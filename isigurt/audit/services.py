@@ -26,6 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import psycopg
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
@@ -37,6 +38,8 @@ from isigurt.audit.models import (
     AuditCheckpoint,
     AuditEntry,
     AuditForgedEntry,
+    mac_content,
+    normalised_ip,
 )
 from isigurt.lib.client import client_address
 
@@ -123,32 +126,45 @@ def audit_record(
         raise ValueError("An audit object type looks like 'reports.report'.")
     names = _check_fields(fields)
     actor_id, actor_label, organisation_id = _actor_parts(actor)
-    ip = _client_ip(request)
+    ip = normalised_ip(_client_ip(request))
+    created_at = timezone.now()
+    object_type = object_type or ""
+    object_id = "" if object_id is None else str(object_id)
+    # The MAC proves the row was written here, by code holding the key, and not inserted
+    # straight into the table: the sealer chains only entries whose MAC verifies.
+    mac = signing.entry_mac(
+        mac_content(
+            created_at=created_at,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            organisation_id=organisation_id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            fields=names,
+            ip=ip,
+        )
+    )
+    values = [
+        created_at,
+        actor_id,
+        actor_label,
+        organisation_id,
+        action,
+        object_type,
+        object_id,
+        names,
+        ip,
+        mac,
+    ]
     # A plain insert with an automatic id: no lock shared with any other request. The sealer
     # gives the entry its place in the chain after the commit (see audit_seal). One raw
     # statement rather than Model.save(): every audited action pays for this line.
-    entry = AuditEntry(
-        created_at=timezone.now(),
-        actor_id=actor_id,
-        actor_label=actor_label,
-        organisation_id=organisation_id,
-        action=action,
-        object_type=object_type or "",
-        object_id="" if object_id is None else str(object_id),
-        fields=names,
-        ip=ip,
-    )
-    # The MAC proves the row was written here, by code holding the key, and not inserted
-    # straight into the table: the sealer chains only entries whose MAC verifies.
-    entry.mac = signing.entry_mac(entry.mac_content())
     connection = transaction.get_connection()
-    values = [
-        field.get_db_prep_save(getattr(entry, field.attname), connection)
-        for field in _insert_fields()
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(connection.vendor), values)
-        entry.pk = cursor.fetchone()[0]
+    entry_id = _insert(connection, values)
+    # Positional, in the model's field order (id, seq, content, prev_hash, entry_hash, mac).
+    row: list[Any] = [entry_id, None, *values[:9], None, None, mac]
+    entry = AuditEntry(*row)  # type: ignore[misc]
     entry._state.adding = False
     entry._state.db = connection.alias
     _seal_after_commit()
@@ -165,9 +181,71 @@ def _insert_fields() -> list[Any]:
 def _insert_sql(vendor: str) -> str:
     quote = transaction.get_connection().ops.quote_name
     columns = ", ".join(quote(field.column) for field in _insert_fields())
-    marks = ", ".join(["%s"] * len(_INSERTED))
+    if vendor == "postgresql":
+        # Values bound as they are: the JSON list as text, the address as text, cast here.
+        marks = ", ".join(
+            {"fields": "%s::jsonb", "ip": "%s::inet"}.get(name, "%s") for name in _INSERTED
+        )
+    else:
+        marks = ", ".join(["%s"] * len(_INSERTED))
     table = quote(AuditEntry._meta.db_table)
     return f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING {quote('id')}"  # noqa: S608 — names from the model
+
+
+def _insert(connection: Any, values: list[Any]) -> int:
+    """Insert one entry's columns (in the order of _INSERTED); its new id."""
+    if connection.vendor == "postgresql":
+        # The values are already plain: no per-field preparation through the model.
+        values = [*values[:7], _encode_fields(values[7]), *values[8:]]
+        with _prepared_cursor(connection) as cursor:
+            cursor.execute(_insert_sql(connection.vendor), values)
+            return int(cursor.fetchone()[0])
+    values = [
+        field.get_db_prep_save(value, connection)
+        for field, value in zip(_insert_fields(), values, strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(connection.vendor), values)
+        return int(cursor.fetchone()[0])
+
+
+def _prepared_cursor(connection: Any) -> Any:
+    """A cursor whose statements the server parses and plans once per connection.
+
+    The platform's other cursors bind values on the client (Django's default), so each
+    statement is parsed and planned anew; the entry's INSERT runs on every audited action, so
+    it is a prepared statement instead (psycopg binds its values on the server). The cursor
+    goes through Django's wrappers as any other: query logging, execute wrappers, errors.
+    """
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django turns automatic preparation off; only an explicit prepare=True prepares.
+        raw.prepare_threshold = _NEVER_BY_COUNT
+    with connection.wrap_database_errors:
+        cursor = _PreparedCursor(raw)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(cursor)
+    return connection.make_cursor(cursor)
+
+
+_NEVER_BY_COUNT = 2**31
+
+
+class _PreparedCursor(psycopg.Cursor[Any]):
+    """Server-side binding; every statement prepared (once per connection, by psycopg)."""
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        return super().execute(query, params, prepare=True)
+
+    def _send_query_prepared(self, name: bytes, pgq: Any, **kwargs: Any) -> None:
+        # The statement's text (with $n marks) for Django's query log, as for other queries.
+        self._query = pgq
+        super()._send_query_prepared(name, pgq, **kwargs)
+
+
+_encode_fields = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def audit_read(

@@ -88,9 +88,19 @@ def entry_mac_key() -> bytes:
     )
 
 
+@lru_cache(maxsize=4)
+def _mac_base_for(value: str, secret_key: str) -> hmac.HMAC:
+    # The key's inner and outer blocks are hashed once; each entry copies that state.
+    return hmac.new(_mac_key_for(value, secret_key), digestmod=hashlib.sha256)
+
+
 def entry_mac(content: bytes) -> str:
     """HMAC-SHA256 of an entry's content (hex): computed once per audited action."""
-    return hmac.new(entry_mac_key(), content, hashlib.sha256).hexdigest()
+    mac = _mac_base_for(
+        str(getattr(settings, "AUDIT_SIGNING_KEY", "") or ""), str(settings.SECRET_KEY)
+    ).copy()
+    mac.update(content)
+    return mac.hexdigest()
 
 
 def entry_mac_valid(content: bytes, mac: str) -> bool:

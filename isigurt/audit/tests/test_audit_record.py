@@ -149,3 +149,25 @@ def test_it_records_the_address_in_canonical_form_and_the_chain_still_verifies(
     audit_seal()
     assert AuditEntry.objects.get().ip == stored
     assert verify_audit_chain().checked == 1
+
+
+def test_on_postgresql_the_entry_insert_is_parsed_and_planned_once_per_connection(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("a prepared statement on PostgreSQL only")
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cursor.fetchall() if "audit_auditentry" in row[0]]
+
+    with transaction.atomic():
+        first = audit_record(actor=None, action="case.update", object_type="cases.case")
+        second = audit_record(actor=None, action="case.update", object_type="cases.case")
+    statements = prepared()
+    assert len(statements) == 1
+    assert statements[0].lstrip().upper().startswith("INSERT INTO")
+    assert second.pk > first.pk
+    # The prepared statement writes the same entry as before: its MAC verifies, it seals.
+    audit_seal()
+    sealed = AuditEntry.objects.get(pk=second.pk)
+    assert sealed.is_sealed and sealed.mac_valid()

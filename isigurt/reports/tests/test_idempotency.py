@@ -182,10 +182,37 @@ def test_a_new_report_costs_one_statement_for_its_key_and_code_on_postgresql():
     before_insert = []
     for query in queries.captured_queries:
         sql = query["sql"].lstrip().upper()
-        if sql.startswith("INSERT"):
+        if sql.startswith(("INSERT", "WITH")):
             break
         if not sql.startswith(("BEGIN", "SAVEPOINT")):
             before_insert.append(query["sql"])
     # The key's lock, its record and the tracking code's check: one round trip.
     assert len(before_insert) == 1
     assert "pg_try_advisory_xact_lock" in before_insert[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_report_and_its_key_record_are_written_in_one_statement_on_postgresql():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from isigurt.reports.models import IdempotencyRecord
+    from isigurt.reports.services import report_submit
+    from isigurt.reports.tests.factories import draft
+
+    if connection.vendor != "postgresql":
+        pytest.skip("one statement for several rows on PostgreSQL only")
+    with CaptureQueriesContext(connection) as queries:
+        submitted = report_submit(draft=draft(), channel="api", idempotency_key="together-key")
+    writing = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "reports_report" in q["sql"] and "INSERT" in q["sql"].upper()
+    ]
+    assert len(writing) == 1
+    assert '"reports_idempotencyrecord"' in writing[0]
+    record = IdempotencyRecord.objects.select_related("report").get(key="together-key")
+    assert record.report == submitted.report
+    # The secret is kept encrypted and still opens: a retry gets the first answer.
+    again = report_submit(draft=draft(), channel="api", idempotency_key="together-key")
+    assert again.replayed and again.secret == submitted.secret
