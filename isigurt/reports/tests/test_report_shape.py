@@ -3,6 +3,7 @@ person counts them, several things that happened, the county, the error summary'
 
 import json
 import re
+import time
 from html import unescape
 
 import pytest
@@ -20,6 +21,7 @@ from isigurt.reports.tests.factories import (
     submitted,
 )
 from isigurt.reports.validation import (
+    MAX_DESCRIPTION_CODE_POINTS,
     MAX_DESCRIPTION_LENGTH,
     ReportDraft,
     grapheme_count,
@@ -156,6 +158,30 @@ def test_the_api_takes_exactly_the_limit_and_refuses_one_more(client):
     errors = {e["field"]: e["message"] for e in response.json()["errors"]}
     assert f"{MAX_DESCRIPTION_LENGTH} characters" in errors["description"]
     assert Report.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "flags", [10_002, MAX_DESCRIPTION_CODE_POINTS, 4 * MAX_DESCRIPTION_CODE_POINTS]
+)
+def test_a_long_run_of_flag_letters_is_counted_at_once_through_the_web_form(client, flags):
+    # The regex engine's grapheme rule is quadratic on regional indicators: 40,000 took
+    # half a minute before pairs were folded, with no rate limit spent on a refused report.
+    start(client)
+    began = time.monotonic()
+    response = send(client, description="\U0001f1e6" * flags)
+    assert time.monotonic() - began < 5
+    assert response.status_code == 200 and Report.objects.count() == 0
+    assert grapheme_count("\U0001f1e6" * flags) == flags // 2
+    assert f"Please keep this to {MAX_DESCRIPTION_LENGTH} characters" in response.content.decode()
+
+
+def test_text_far_over_the_ceiling_is_refused_without_counting_it(client):
+    response = post_report(
+        client, report_payload(description="a" * (MAX_DESCRIPTION_CODE_POINTS + 1))
+    )
+    assert response.status_code == 422
+    errors = {e["field"]: e["message"] for e in response.json()["errors"]}
+    assert "it is much longer now" in errors["description"]
 
 
 def test_the_schema_states_the_limit_in_characters(client):

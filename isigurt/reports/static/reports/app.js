@@ -924,7 +924,13 @@
     form.reset();
     $("#details").hidden = true;
     $("#category-box").hidden = true;
-    var go = function () { location.replace(exit.getAttribute("data-exit-url") || exit.href); };
+    // Once only: a second replace() would abort the first navigation.
+    var gone = false;
+    var go = function () {
+      if (gone) return;
+      gone = true;
+      location.replace(exit.getAttribute("data-exit-url") || exit.href);
+    };
     setTimeout(go, 300);
     tx(["receipts"], "readwrite", function (t) {
       var cursor = t.objectStore("receipts").openCursor();
