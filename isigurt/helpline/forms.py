@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from isigurt.geography.forms import PlaceFormMixin, county_field, municipality_field
-from isigurt.helpline.models import CallBackOutcome, Caller, ContactAction, ContactChannel
+from isigurt.helpline.models import Caller, ContactAction, ContactChannel
 from isigurt.helpline.taxonomy import TAXONOMY, TOPICS, category_choices
 from isigurt.helpline.validation import (
     MAX_DURATION_SECONDS,
@@ -30,7 +30,7 @@ from isigurt.helpline.validation import (
     MAX_SUMMARY_LENGTH,
     ContactDraft,
 )
-from isigurt.reports.models import AgeBand, Gender
+from isigurt.reports.models import AgeBand, CallbackOutcome, Gender
 from isigurt.reports.validation import MAX_PHONE_LENGTH
 
 STAMP_SALT = "isigurt.helpline.contact-form.opened"
@@ -268,7 +268,7 @@ class FilterForm(forms.Form):
 
 class CallBackForm(forms.Form):
     outcome = forms.ChoiceField(
-        label=_("Outcome"), choices=CallBackOutcome.choices, widget=forms.RadioSelect
+        label=_("Outcome"), choices=CallbackOutcome.choices, widget=forms.RadioSelect
     )
     note = forms.CharField(
         label=_("Note"),
