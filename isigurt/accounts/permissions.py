@@ -69,15 +69,20 @@ def can_use_staff_area(user: Any) -> bool:
     return active_user(user) is not None
 
 
-def helpline_reports_access(user: Any) -> Access | None:
-    """The widest access the user's roles give to the helpline's reports, or None."""
+def _widest_access(user: Any, reach: dict[str, Access]) -> Access | None:
+    """The widest access the user's roles give in ``reach`` (role -> access), or None."""
     staff = active_user(user)
     if staff is None:
         return None
-    granted = {HELPLINE_REPORTS[role] for role in staff.role_set() if role in HELPLINE_REPORTS}
+    granted = {reach[role] for role in staff.role_set() if role in reach}
     if Access.WRITE in granted:
         return Access.WRITE
     return Access.READ if granted else None
+
+
+def helpline_reports_access(user: Any) -> Access | None:
+    """The widest access the user's roles give to the helpline's reports, or None."""
+    return _widest_access(user, HELPLINE_REPORTS)
 
 
 def can_read_helpline_reports(user: Any) -> bool:
@@ -90,13 +95,7 @@ def can_change_helpline_reports(user: Any) -> bool:
 
 def helpline_contacts_access(user: Any) -> Access | None:
     """The widest access the user's roles give to the helpline's contacts, or None."""
-    staff = active_user(user)
-    if staff is None:
-        return None
-    granted = {HELPLINE_CONTACTS[role] for role in staff.role_set() if role in HELPLINE_CONTACTS}
-    if Access.WRITE in granted:
-        return Access.WRITE
-    return Access.READ if granted else None
+    return _widest_access(user, HELPLINE_CONTACTS)
 
 
 def can_read_helpline_contacts(user: Any) -> bool:

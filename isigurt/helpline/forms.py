@@ -19,8 +19,8 @@ from django.core import signing
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from isigurt.geography.selectors import OUTSIDE_ALBANIA, reference_counties
-from isigurt.helpline.models import CallBackOutcome, Caller, ContactAction, ContactChannel
+from isigurt.geography.forms import PlaceFormMixin, county_field, municipality_field
+from isigurt.helpline.models import Caller, ContactAction, ContactChannel
 from isigurt.helpline.taxonomy import TAXONOMY, TOPICS, category_choices
 from isigurt.helpline.validation import (
     MAX_DURATION_SECONDS,
@@ -30,8 +30,7 @@ from isigurt.helpline.validation import (
     MAX_SUMMARY_LENGTH,
     ContactDraft,
 )
-from isigurt.reports.forms import MunicipalitySelect, county_choices, municipality_choices
-from isigurt.reports.models import AgeBand, Gender
+from isigurt.reports.models import AgeBand, CallbackOutcome, Gender
 from isigurt.reports.validation import MAX_PHONE_LENGTH
 
 STAMP_SALT = "isigurt.helpline.contact-form.opened"
@@ -76,7 +75,7 @@ def format_duration(seconds: int) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-class ContactForm(forms.Form):
+class ContactForm(PlaceFormMixin, forms.Form):
     """A contact, in the order an operator asks; everything optional at this level so that one
     bad answer never throws away the others."""
 
@@ -103,10 +102,8 @@ class ContactForm(forms.Form):
         initial=Gender.UNKNOWN,
         required=False,
     )
-    county_code = forms.ChoiceField(label=_("County"), required=False)
-    municipality_slug = forms.ChoiceField(
-        label=_("Municipality"), required=False, widget=MunicipalitySelect
-    )
+    county_code = county_field()
+    municipality_slug = municipality_field()
     issues = forms.MultipleChoiceField(
         label=_("Issues"),
         choices=[(code, str(t.label)) for code, t in TOPICS.items()],
@@ -163,24 +160,12 @@ class ContactForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.editing = editing
         self.contact_draft: ContactDraft | None = None
-        self._choices("county_code").choices = county_choices()
-        municipality = self._choices("municipality_slug")
-        municipality.choices = municipality_choices()
-        widget = municipality.widget
-        assert isinstance(widget, MunicipalitySelect)  # noqa: S101 — declared above
-        widget.county_of = {
-            m.slug: county.code for county, towns in reference_counties() for m in towns
-        }
+        self.fill_place_choices()
         if editing:
             del self.fields["opened"]
             self.fields["duration"].help_text = ""
         elif not self.is_bound:
             self.initial["opened"] = opened_stamp()
-
-    def _choices(self, name: str) -> forms.ChoiceField:
-        field = self.fields[name]
-        assert isinstance(field, forms.ChoiceField)  # noqa: S101 — declared as one
-        return field
 
     def issue_groups(self) -> list[dict[str, Any]]:
         """The taxonomy as groups of checkboxes, with what is ticked."""
@@ -213,9 +198,7 @@ class ContactForm(forms.Form):
             if name in ContactDraft.model_fields and value not in ("", None, [])
         }
         answers["issues"] = data.get("issues") or []
-        if answers.get("county_code") == OUTSIDE_ALBANIA:
-            answers["outside_albania"] = True
-            del answers["county_code"]
+        self.place_answers(answers)
         duration_text = data.get("duration") or ""
         if duration_text:
             seconds = parse_duration(duration_text)
@@ -285,7 +268,7 @@ class FilterForm(forms.Form):
 
 class CallBackForm(forms.Form):
     outcome = forms.ChoiceField(
-        label=_("Outcome"), choices=CallBackOutcome.choices, widget=forms.RadioSelect
+        label=_("Outcome"), choices=CallbackOutcome.choices, widget=forms.RadioSelect
     )
     note = forms.CharField(
         label=_("Note"),

@@ -15,7 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from isigurt.lib.fields import EncryptedTextField
-from isigurt.reports.models import AgeBand, Gender
+from isigurt.reports.models import AgeBand, CallbackOutcome, Gender
 
 
 class ContactChannel(models.TextChoices):
@@ -42,12 +42,6 @@ class ContactAction(models.TextChoices):
     REFERRAL = "referral", _("Referred")
     CASE_OPENED = "case_opened", _("Case opened")
     CALLBACK = "callback", _("Call-back promised")
-
-
-class CallBackOutcome(models.TextChoices):
-    REACHED = "reached", _("Reached")
-    NO_ANSWER = "no_answer", _("No answer")
-    WRONG_NUMBER = "wrong_number", _("Wrong number")
 
 
 class Contact(models.Model):
@@ -164,7 +158,7 @@ class CallBack(models.Model):
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     made_at = models.DateTimeField(_("made"), null=True, blank=True)
     outcome = models.CharField(
-        _("outcome"), max_length=16, choices=CallBackOutcome.choices, blank=True
+        _("outcome"), max_length=16, choices=CallbackOutcome.choices, blank=True
     )
     note = EncryptedTextField(_("note"), blank=True)
     made_by = models.ForeignKey(

@@ -16,7 +16,6 @@ not contacts, will be referred to institutions.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -25,6 +24,7 @@ from django.http import Http404
 
 from isigurt.accounts import permissions as roles
 from isigurt.helpline.models import Contact
+from isigurt.lib.ids import uuid_or_404
 
 
 def contacts_visible_to(user: Any) -> QuerySet[Contact]:
@@ -64,7 +64,7 @@ def access_contact(user: Any, contact_id: Any, *, write: bool = False) -> Contac
     contact = (
         contacts_visible_to(user)
         .select_related("operator", "county", "municipality", "report")
-        .filter(pk=_uuid(contact_id))
+        .filter(pk=uuid_or_404(contact_id))
         .first()
     )
     if contact is None:
@@ -72,13 +72,3 @@ def access_contact(user: Any, contact_id: Any, *, write: bool = False) -> Contac
     if write and not contact_changeable_by(user, contact):
         raise PermissionDenied
     return contact
-
-
-def _uuid(value: Any) -> uuid.UUID:
-    """The id as a UUID; anything else is an unknown object (404), never an error."""
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise Http404 from None

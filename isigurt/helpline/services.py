@@ -17,12 +17,12 @@ from django.utils.translation import gettext as _
 
 from isigurt.accounts import permissions as roles
 from isigurt.audit.services import audit_record
-from isigurt.helpline.models import CallBack, CallBackOutcome, Contact, ContactAction, ContactIssue
+from isigurt.helpline.models import CallBack, Contact, ContactAction, ContactIssue
 from isigurt.helpline.permissions import contact_changeable_by
 from isigurt.helpline.taxonomy import category_of
 from isigurt.helpline.validation import MAX_NOTE_LENGTH, ContactDraft
 from isigurt.lib.text import bidi_neutralise
-from isigurt.reports.models import Report
+from isigurt.reports.models import CallbackOutcome, Report
 from isigurt.reports.permissions import reports_visible_to
 from isigurt.reports.validation import has_control_characters
 
@@ -170,7 +170,7 @@ def callback_record(
     if not contact_changeable_by(actor, contact):
         raise PermissionDenied
     errors: dict[str, list[str]] = {}
-    if outcome not in CallBackOutcome.values:
+    if outcome not in CallbackOutcome.values:
         errors["outcome"] = [_("Choose what came of the call-back.")]
     if len(note) > MAX_NOTE_LENGTH:
         errors["note"] = [

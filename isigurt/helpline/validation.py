@@ -12,11 +12,14 @@ from typing import Annotated, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
-from isigurt.geography.models import County, Municipality
-from isigurt.geography.selectors import county_by_code, municipality_by_slug
+from isigurt.geography.validation import (
+    MAX_COUNTY_CODE_LENGTH,
+    MAX_MUNICIPALITY_SLUG_LENGTH,
+    PlaceChecks,
+)
 from isigurt.helpline.models import Caller, ContactAction, ContactChannel
 from isigurt.helpline.taxonomy import MAX_TOPIC_CODE_LENGTH, TOPICS
 from isigurt.lib.text import bidi_neutralise
@@ -24,8 +27,6 @@ from isigurt.lib.validation import messages_by_field, refuse
 from isigurt.reports.models import AgeBand, Gender
 from isigurt.reports.services import TRACKING_CODE_LENGTH, normalise_code
 from isigurt.reports.validation import (
-    MAX_COUNTY_CODE_LENGTH,
-    MAX_MUNICIPALITY_SLUG_LENGTH,
     MAX_PHONE_LENGTH,
     has_control_characters,
     normalise_phone,
@@ -76,7 +77,7 @@ def _aware(value: datetime.datetime) -> datetime.datetime:
     return value
 
 
-class ContactDraft(BaseModel):
+class ContactDraft(PlaceChecks):
     """A contact as an operator logs it, checked and normalised on validation.
 
     Only ``channel`` and at least one issue are required. ``started_at`` left out means the
@@ -116,33 +117,6 @@ class ContactDraft(BaseModel):
             return handler(value)
         except PydanticValidationError:
             raise refuse(_("Choose how the contact came in.")) from None
-
-    @field_validator("county_code")
-    @classmethod
-    def _county_code(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if not value:
-            return None
-        if info.data.get("outside_albania"):
-            raise refuse(_("Leave the county and municipality empty for outside Albania."))
-        if county_by_code(value) is None:
-            raise refuse(_("Choose a county from the list."))
-        return value
-
-    @field_validator("municipality_slug")
-    @classmethod
-    def _municipality_slug(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if not value:
-            return None
-        if info.data.get("outside_albania"):
-            raise refuse(_("Leave the county and municipality empty for outside Albania."))
-        municipality = municipality_by_slug(value)
-        if municipality is None:
-            raise refuse(_("Choose a municipality from the list."))
-        code = info.data.get("county_code")
-        county = county_by_code(code) if code else None
-        if county is not None and municipality.county_id != county.pk:
-            raise refuse(_("This municipality is not in the county you chose."))
-        return value
 
     @field_validator("issues")
     @classmethod
@@ -238,17 +212,6 @@ class ContactDraft(BaseModel):
         return code
 
     # --- what follows from a valid draft ---
-
-    @property
-    def municipality(self) -> Municipality | None:
-        return municipality_by_slug(self.municipality_slug) if self.municipality_slug else None
-
-    @property
-    def county(self) -> County | None:
-        if self.county_code:
-            return county_by_code(self.county_code)
-        municipality = self.municipality
-        return municipality.county if municipality is not None else None
 
     def times(self, *, now: datetime.datetime | None = None) -> tuple[datetime.datetime, ...]:
         """(started_at, ended_at): from the start and the length, or ending now."""

@@ -14,7 +14,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from isigurt.geography.selectors import OUTSIDE_ALBANIA, reference_counties
+from isigurt.geography.forms import PlaceFormMixin, county_field, municipality_field
 from isigurt.reports.categories import GROUP_FIELDS, category_specs
 from isigurt.reports.models import (
     AffectedPerson,
@@ -185,49 +185,7 @@ class LinesField(forms.CharField):
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def county_choices() -> list[tuple[str, str]]:
-    """Counties by name, from the in-memory reference lookup (no query once it is warm)."""
-    choices = [("", str(_("I don't know or I'd rather not say")))]
-    choices += [(county.code, county.name) for county, _towns in reference_counties()]
-    choices.append((OUTSIDE_ALBANIA, str(_("Outside Albania"))))
-    return choices
-
-
-def municipality_choices() -> list[tuple[str, Any]]:
-    """Municipalities grouped by county (an <optgroup> each) for the page without JavaScript."""
-    choices: list[tuple[str, Any]] = [("", str(_("I don't know or I'd rather not say")))]
-    for county, towns in reference_counties():
-        choices.append((county.name, [(m.slug, m.name) for m in towns]))
-    return choices
-
-
-class MunicipalitySelect(forms.Select):
-    """A <select> whose options carry their county, so a script can filter them."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.county_of: dict[str, str] = {}
-
-    def create_option(
-        self,
-        name: str,
-        value: Any,
-        label: Any,
-        selected: Any,
-        index: int,
-        subindex: int | None = None,
-        attrs: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        option: dict[str, Any] = super().create_option(
-            name, value, label, selected, index, subindex, attrs
-        )
-        county = self.county_of.get(str(value))
-        if county:
-            option["attrs"]["data-county"] = county
-        return option
-
-
-class ReportForm(forms.Form):
+class ReportForm(PlaceFormMixin, forms.Form):
     """Step 2: only the questions that fit the chosen category; everything optional here."""
 
     form_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
@@ -276,10 +234,8 @@ class ReportForm(forms.Form):
         initial=Gender.UNKNOWN,
         required=False,
     )
-    county_code = forms.ChoiceField(label=_("County"), required=False)
-    municipality_slug = forms.ChoiceField(
-        label=_("Municipality"), required=False, widget=MunicipalitySelect
-    )
+    county_code = county_field()
+    municipality_slug = municipality_field()
     description = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -327,14 +283,7 @@ class ReportForm(forms.Form):
             self.fields["urls"].label = _("Where did you see it? The link (one per line)")
             self.fields["urls"].help_text = spec["evidence_note"]
         if WHO in self.groups:
-            _choice_field(self, "county_code").choices = county_choices()
-            municipality = _choice_field(self, "municipality_slug")
-            municipality.choices = municipality_choices()
-            widget = municipality.widget
-            assert isinstance(widget, MunicipalitySelect)  # noqa: S101 — declared above
-            widget.county_of = {
-                m.slug: county.code for county, towns in reference_counties() for m in towns
-            }
+            self.fill_place_choices()
         self.fields["occurred_on"].widget.attrs["max"] = timezone.localdate().isoformat()
         self.fields["contact_value"].widget.attrs["autocomplete"] = "off"
         for name in list(self.fields):
@@ -384,9 +333,7 @@ class ReportForm(forms.Form):
             for name, value in data.items()
             if name in ReportDraft.model_fields and value not in ("", None)
         }
-        if answers.get("county_code") == OUTSIDE_ALBANIA:
-            answers["outside_albania"] = True
-            del answers["county_code"]
+        self.place_answers(answers)
         draft, errors = ReportDraft.check(
             {
                 **answers,

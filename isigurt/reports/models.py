@@ -72,6 +72,8 @@ class ReportStatus(models.TextChoices):
 
 
 class CallbackOutcome(models.TextChoices):
+    """How a call-back went: to a reporter who asked for one, or to a helpline contact."""
+
     REACHED = "reached", _("Reached")
     NO_ANSWER = "no_answer", _("No answer")
     WRONG_NUMBER = "wrong_number", _("Wrong number")

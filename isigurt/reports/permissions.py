@@ -21,7 +21,6 @@ no report. Content analysts see content items (another app), not reports.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -29,6 +28,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from isigurt.accounts import permissions as roles
+from isigurt.lib.ids import uuid_or_404
 from isigurt.reports.models import Evidence, Report, ReportMessage
 
 # Every field of a report a viewer can be shown, by name. "messages" and "evidence" stand for
@@ -112,7 +112,7 @@ def access_report(user: Any, report_id: Any, *, write: bool = False) -> Report:
     report = (
         reports_visible_to(user)
         .select_related("county", "municipality")
-        .filter(pk=_uuid(report_id))
+        .filter(pk=uuid_or_404(report_id))
         .first()
     )
     if report is None:
@@ -135,7 +135,7 @@ def report_messages_visible_to(user: Any) -> QuerySet[ReportMessage]:
 def access_report_message(user: Any, message_id: Any, *, write: bool = False) -> ReportMessage:
     """One message of a report's thread: 404 if invisible, 403 if visible but read-only."""
     message = (
-        report_messages_visible_to(user).select_related("report").filter(pk=_uuid(message_id))
+        report_messages_visible_to(user).select_related("report").filter(pk=uuid_or_404(message_id))
     ).first()
     if message is None:
         raise Http404
@@ -157,20 +157,13 @@ def evidence_visible_to(user: Any) -> QuerySet[Evidence]:
 def access_evidence(user: Any, evidence_id: Any, *, write: bool = False) -> Evidence:
     """One piece of evidence: 404 if invisible, 403 if visible but read-only."""
     evidence = (
-        evidence_visible_to(user).select_related("report").filter(pk=_uuid(evidence_id)).first()
+        evidence_visible_to(user)
+        .select_related("report")
+        .filter(pk=uuid_or_404(evidence_id))
+        .first()
     )
     if evidence is None:
         raise Http404
     if write and not report_changeable_by(user, evidence.report):
         raise PermissionDenied
     return evidence
-
-
-def _uuid(value: Any) -> uuid.UUID:
-    """The id as a UUID; anything else is an unknown object (404), never an error."""
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise Http404 from None

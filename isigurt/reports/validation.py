@@ -27,7 +27,6 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -36,8 +35,11 @@ from pydantic import (
 )
 from pydantic import ValidationError as PydanticValidationError
 
-from isigurt.geography.models import County, Municipality
-from isigurt.geography.selectors import county_by_code, municipality_by_slug
+from isigurt.geography.validation import (
+    MAX_COUNTY_CODE_LENGTH,
+    MAX_MUNICIPALITY_SLUG_LENGTH,
+    PlaceChecks,
+)
 from isigurt.lib.text import bidi_neutralise
 from isigurt.lib.validation import messages_by_field, refuse
 from isigurt.reports.models import (
@@ -63,8 +65,6 @@ MAX_DESCRIPTION_LENGTH = 5000
 # of combining marks carries a whole book.
 MAX_DESCRIPTION_CODE_POINTS = 10 * MAX_DESCRIPTION_LENGTH
 MAX_CONTACT_LENGTH = 254
-MAX_COUNTY_CODE_LENGTH = 8
-MAX_MUNICIPALITY_SLUG_LENGTH = 64
 MAX_MESSAGE_LENGTH = 5000
 Language = Literal["sq", "en"]
 LANGUAGES: tuple[Language, ...] = ("sq", "en")
@@ -232,7 +232,7 @@ class Ask:
 # --- the draft -----------------------------------------------------------------------------
 
 
-class ReportDraft(BaseModel):
+class ReportDraft(PlaceChecks):
     """A report as a reporter sends it, checked and normalised on validation.
 
     Only what happened (``category``, or ``categories``) and ``audience`` are required. A
@@ -399,36 +399,9 @@ class ReportDraft(BaseModel):
             raise refuse(_("This date is too long ago."))
         return value
 
-    @field_validator("county_code")
     @classmethod
-    def _county_code(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if not value:
-            return None
-        if info.data.get("outside_albania"):
-            raise refuse(
-                _("Leave the county and municipality empty when it happened outside Albania.")
-            )
-        if county_by_code(value) is None:
-            raise refuse(_("Choose a county from the list."))
-        return value
-
-    @field_validator("municipality_slug")
-    @classmethod
-    def _municipality_slug(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if not value:
-            return None
-        if info.data.get("outside_albania"):
-            # Said once, at the county.
-            raise refuse(
-                _("Leave the county and municipality empty when it happened outside Albania.")
-            )
-        municipality = municipality_by_slug(value)
-        if municipality is None:
-            raise refuse(_("Choose a municipality from the list."))
-        county = county_by_code(info.data["county_code"]) if info.data.get("county_code") else None
-        if county is not None and municipality.county_id != county.pk:
-            raise refuse(_("This municipality is not in the county you chose."))
-        return value
+    def outside_albania_message(cls) -> str:
+        return _("Leave the county and municipality empty when it happened outside Albania.")
 
     @field_validator("description")
     @classmethod
@@ -483,17 +456,6 @@ class ReportDraft(BaseModel):
         return value
 
     # --- what follows from a valid draft ---
-
-    @property
-    def municipality(self) -> Municipality | None:
-        return municipality_by_slug(self.municipality_slug) if self.municipality_slug else None
-
-    @property
-    def county(self) -> County | None:
-        if self.county_code:
-            return county_by_code(self.county_code)
-        municipality = self.municipality
-        return municipality.county if municipality is not None else None
 
     def report_values(self) -> dict[str, Any]:
         """The Report model's fields, as stored."""
