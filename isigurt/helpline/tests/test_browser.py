@@ -5,27 +5,21 @@ import time
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
 from isigurt.accounts.tests.personas import make_staff_client
-from isigurt.geography.models import Municipality
-from isigurt.geography.services import geography_load
 from isigurt.helpline.models import Contact
 from isigurt.helpline.tests.factories import logged
+from isigurt.lib.testing.site import assert_accessible, reference_geography
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-BLOCKING = {"serious", "critical"}
-AXE = Axe()
 
 
 @pytest.fixture(autouse=True)
 def _geography(live_server):
-    if not Municipality.objects.exists():
-        geography_load()
+    reference_geography()
 
 
 def signed_in(context: Any, live_server: Any, user: Any) -> None:
@@ -82,16 +76,6 @@ def test_an_operator_logs_a_call_with_the_keyboard_only(context, live_server, op
     assert contact.actions == ["counselling"]
     assert contact.duration_seconds >= 2
     assert contact.summary == "Placeholder summary."
-
-
-def assert_accessible(page: Any, label: str) -> None:
-    results = AXE.run(page)
-    problems = [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in BLOCKING
-    ]
-    assert not problems, f"{label}: " + "; ".join(problems)
 
 
 @pytest.mark.parametrize("language", ["sq", "en"])

@@ -1,10 +1,8 @@
 """In Chromium: a report form sent after its cookies expired, and the privacy notice."""
 
 import pytest
-from django.core.cache import cache
 
-from isigurt.geography.models import Municipality
-from isigurt.geography.services import geography_load
+from isigurt.lib.testing.site import site_ready
 from isigurt.reports.models import Report
 from isigurt.reports.services import report_open
 
@@ -13,10 +11,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture(autouse=True)
 def _server(live_server, settings, tmp_path):
-    settings.EVIDENCE_ROOT = tmp_path / "evidence"
-    cache.clear()
-    if not Municipality.objects.exists():
-        geography_load()
+    site_ready(settings, tmp_path)
     return live_server
 
 

@@ -6,13 +6,10 @@ report open, and the app, in Albanian (the default) and in English.
 """
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 
-from isigurt.geography.models import Municipality
-from isigurt.geography.services import geography_load
+from isigurt.lib.testing.site import assert_accessible, site_ready
 from isigurt.reports.services import report_message_post
 from isigurt.reports.tests.factories import submitted
 
@@ -21,26 +18,10 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-BLOCKING = {"serious", "critical"}
-AXE = Axe()
-
 
 @pytest.fixture(autouse=True)
 def _server(live_server, settings, tmp_path):
-    settings.EVIDENCE_ROOT = tmp_path / "evidence"
-    cache.clear()
-    if not Municipality.objects.exists():
-        geography_load()
-
-
-def assert_accessible(page, label: str) -> None:
-    results = AXE.run(page)
-    problems = [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in BLOCKING
-    ]
-    assert not problems, f"{label}: " + "; ".join(problems)
+    site_ready(settings, tmp_path)
 
 
 def path_in(language: str, name: str) -> str:

@@ -3,10 +3,8 @@
 import re
 
 import pytest
-from django.core.cache import cache
 
-from isigurt.geography.models import Municipality
-from isigurt.geography.services import geography_load
+from isigurt.lib.testing.site import site_ready
 from isigurt.reports.models import Report
 from isigurt.reports.services import report_message_post, report_open
 from isigurt.reports.tests.factories import submitted
@@ -21,10 +19,7 @@ pytestmark = [
 
 @pytest.fixture(autouse=True)
 def _server(live_server, settings, tmp_path):
-    settings.EVIDENCE_ROOT = tmp_path / "evidence"
-    cache.clear()
-    if not Municipality.objects.exists():
-        geography_load()
+    site_ready(settings, tmp_path)
     return live_server
 
 

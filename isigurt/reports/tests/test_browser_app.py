@@ -10,14 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.db import OperationalError
 from django.utils import translation
 from django.utils.translation import gettext
 from PIL import Image
 
-from isigurt.geography.models import Municipality
-from isigurt.geography.services import geography_load
+from isigurt.lib.testing.site import site_ready
 from isigurt.reports.models import Report, ReportMessage
 from isigurt.reports.services import report_message_post
 
@@ -31,12 +29,9 @@ LANGUAGES = pytest.mark.parametrize("language", ["sq", "en"])
 
 @pytest.fixture(autouse=True)
 def _server(live_server, settings, tmp_path):
-    settings.EVIDENCE_ROOT = tmp_path / "evidence"
+    site_ready(settings, tmp_path)
     settings.QUICK_EXIT_URL = f"{live_server.url}/robots.txt"
     settings.RATE_LIMIT_ENABLED = False  # many reports from one test client
-    cache.clear()
-    if not Municipality.objects.exists():
-        geography_load()
     return live_server
 
 

@@ -2,10 +2,8 @@
 things that happened, the county filled in from the municipality; JavaScript on and off."""
 
 import pytest
-from django.core.cache import cache
 
-from isigurt.geography.models import Municipality
-from isigurt.geography.services import geography_load
+from isigurt.lib.testing.site import site_ready
 from isigurt.reports.models import Report
 from isigurt.reports.validation import MAX_DESCRIPTION_LENGTH
 
@@ -23,11 +21,8 @@ def text_of(characters: int) -> str:
 
 @pytest.fixture(autouse=True)
 def _server(live_server, settings, tmp_path):
-    settings.EVIDENCE_ROOT = tmp_path / "evidence"
+    site_ready(settings, tmp_path)
     settings.RATE_LIMIT_ENABLED = False
-    cache.clear()
-    if not Municipality.objects.exists():
-        geography_load()
     return live_server
 
 
