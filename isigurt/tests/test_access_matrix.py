@@ -75,6 +75,7 @@ STAFF_URLS: dict[str, tuple[str, str | None, bool, int]] = {
     "accounts:home": ("get", None, False, 200),
     "reports:staff_list": ("get", "report list", False, 200),
     "reports:staff_detail": ("get", "report", False, 200),
+    "reports:staff_danger_count": ("get", "report list", False, 200),
     "reports:staff_status": ("post", "report", True, 302),
     "reports:staff_reply": ("post", "report", True, 302),
     "reports:staff_acknowledge": ("post", "report", True, 302),

@@ -131,14 +131,21 @@ def test_moving_a_danger_report_on_acknowledges_it_and_a_second_acknowledgement_
 
 
 def test_every_helpline_staff_page_shows_the_danger_banner(staff_client, operator, supervisor):
+    from isigurt.helpline.tests.factories import logged
+
     submitted(child_in_danger=True)
     danger = submitted(child_in_danger=True).report
+    contact = logged(operator)
     for user in (operator, supervisor):
         client = staff_client(user)
         for page in (
             url("accounts:home"),
             url("reports:staff_list"),
             url("reports:staff_detail", report_id=danger.pk),
+            url("helpline:contact_list"),
+            url("helpline:contact_new"),
+            url("helpline:contact_detail", contact_id=contact.pk),
+            url("helpline:contact_edit", contact_id=contact.pk),
         ):
             html = client.get(page).content.decode()
             assert 'id="danger-banner" role="alert"' in html, page
@@ -147,6 +154,52 @@ def test_every_helpline_staff_page_shows_the_danger_banner(staff_client, operato
     report_danger_acknowledge(report=danger, actor=operator)
     html = staff_client(operator).get(url("accounts:home")).content.decode()
     assert "Child in danger now: 1 report waits for a helpline staff member." in html
+
+
+def test_the_banner_is_rendered_once_and_kept_current_by_a_nonced_script(staff_client, operator):
+    submitted(child_in_danger=True)
+    response = staff_client(operator).get(url("helpline:contact_new"))
+    html = response.content.decode()
+    assert html.count('id="danger-banner"') == 1
+    assert html.count("js/danger-watch.js") == 1
+    nonce = response["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    assert f'danger-watch.js" nonce="{nonce}"' in html
+    assert f'data-count-url="{url("reports:staff_danger_count")}"' in html
+    assert 'data-text-other="Child in danger now: {count} reports wait' in html
+
+
+def test_the_danger_count_answers_only_the_number(staff_client, operator):
+    client = staff_client(operator)
+    assert client.get(url("reports:staff_danger_count")).json() == {"count": 0}
+    submitted(child_in_danger=True, description="Placeholder narrative 98765")
+    danger = submitted(child_in_danger=True).report
+    response = client.get(url("reports:staff_danger_count"))
+    assert response.status_code == 200
+    assert response.json() == {"count": 2}
+    assert response["Cache-Control"] == "no-store"
+    report_danger_acknowledge(report=danger, actor=operator)
+    assert client.get(url("reports:staff_danger_count")).json() == {"count": 1}
+
+
+def test_asking_for_the_danger_count_does_not_keep_the_session_alive(staff_client, operator):
+    from django.contrib.sessions.models import Session
+
+    client = staff_client(operator)
+    key = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    Session.objects.filter(pk=key).update(expire_date=timezone.now() + timedelta(minutes=3))
+    before = Session.objects.get(pk=key).expire_date
+    assert client.get(url("reports:staff_danger_count")).status_code == 200
+    assert Session.objects.get(pk=key).expire_date == before
+    client.get(url("accounts:home"))  # a page the person opens does keep it alive
+    assert Session.objects.get(pk=key).expire_date > before
+
+
+@pytest.mark.parametrize("persona", ["analyst", "police_officer", "platform_admin", "no_role"])
+def test_the_danger_count_is_404_for_those_who_may_not_see_reports(request, staff_client, persona):
+    submitted(child_in_danger=True)
+    client = staff_client(request.getfixturevalue(persona))
+    assert client.get(url("reports:staff_danger_count")).status_code == 404
+    assert "danger-watch" not in client.get(url("accounts:home")).content.decode()
 
 
 def test_the_banner_is_in_albanian_too(staff_client, operator):
