@@ -101,6 +101,22 @@ def test_the_detail_shows_the_contact_and_audits_the_read(staff_client, operator
     assert "summary" in read.fields and "caller_phone" in read.fields
 
 
+def test_opening_the_edit_form_audits_the_read_like_the_detail(staff_client, supervisor, operator):
+    from isigurt.audit.tests.helpers import entries_since, last_entry_id
+
+    contact = logged(operator, actions=["callback"], caller_phone="069 000 0004")
+    url = reverse("helpline:contact_edit", kwargs={"contact_id": contact.pk})
+    client = staff_client(supervisor)
+    since = last_entry_id()
+    html = client.get(url).content.decode()
+    assert "Placeholder summary." in html and "069 000 0004" in html
+    written = entries_since(since)
+    assert [entry.action for entry in written] == ["contact.read"]
+    assert written[0].actor_id == supervisor.pk
+    assert written[0].object_id == str(contact.pk)
+    assert "summary" in written[0].fields and "caller_phone" in written[0].fields
+
+
 def test_a_call_back_is_recorded_from_the_detail_page(staff_client, operator):
     contact = logged(operator, actions=["callback"], caller_phone="069 000 0003")
     url = reverse("helpline:contact_callback", kwargs={"contact_id": contact.pk})
@@ -153,7 +169,9 @@ def test_the_list_costs_the_same_queries_for_one_contact_or_a_full_page(staff_cl
         response = client.get(url)
     assert response.status_code == 200
     assert len(full) == len(one)
-    assert len(one) == 10  # session (read, save), user, second factor, roles, and these three:
+    # session (read, save), user, second factor, roles, the danger-now banner's count, and these
+    # three:
+    assert len(one) == 11
     ours = [query["sql"] for query in full.captured_queries if "helpline_" in query["sql"]]
     assert len(ours) == 3  # the count, the page's rows (with their people and places), issues
 
