@@ -138,6 +138,40 @@ def test_the_edit_form_corrects_a_contact(staff_client, operator):
     assert contact.channel == "chat" and contact.duration_seconds == 360
 
 
+@pytest.mark.parametrize(
+    ("due", "message"),
+    [
+        ("0001-01-01T00:00", "A call-back cannot be due in the past"),
+        ("2020-01-01T10:00", "A call-back cannot be due in the past"),
+        ("9999-12-31T23:59", "Choose a time within the next month."),
+    ],
+)
+def test_a_call_back_due_far_from_now_is_a_form_error(staff_client, operator, due, message):
+    data = {**FORM, "opened": opened_stamp(), "callback_due_at": due}
+    response = staff_client(operator).post(reverse("helpline:contact_new"), data)
+    assert response.status_code == 400
+    assert message in response.context["form"].errors["callback_due_at"][0]
+    assert not Contact.objects.exists()
+
+
+def test_correcting_a_contact_keeps_its_overdue_call_back(staff_client, operator):
+    due = timezone.now() + timedelta(hours=1)
+    contact = logged(
+        operator, actions=["callback"], caller_phone="069 000 0005", callback_due_at=due
+    )
+    CallBack.objects.filter(contact=contact).update(due_at=timezone.now() - timedelta(days=3))
+    url = reverse("helpline:contact_edit", kwargs={"contact_id": contact.pk})
+    client = staff_client(operator)
+    form = client.get(url).context["form"]
+    data = {key: value for key, value in form.initial.items() if value not in (None, "", [])}
+    data["callback_due_at"] = data["callback_due_at"].strftime("%Y-%m-%dT%H:%M")
+    data["summary"] = "Another placeholder summary."
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    contact.refresh_from_db()
+    assert contact.summary == "Another placeholder summary."
+
+
 def test_the_list_filters_and_shows_newest_first(staff_client, operator, supervisor):
     old = logged(operator, channel="sms", started_at=timezone.now() - timedelta(days=2))
     new = logged(supervisor, channel="chat", issues=["legal.rights"])

@@ -21,9 +21,11 @@ from isigurt.reports.handlers import notify_helpline, notify_reporter
 from isigurt.reports.models import Report, ReportCallback, ReporterNotice, ReportMessage
 from isigurt.reports.selectors import danger_waiting_count
 from isigurt.reports.services import (
+    ReportInvalid,
     evidence_add,
     pictures_decode,
     report_add_information,
+    report_callback_record,
     report_danger_acknowledge,
     report_message_post,
     report_status_change,
@@ -38,6 +40,11 @@ ROOT = Path(__file__).resolve().parents[3]
 @pytest.fixture(autouse=True)
 def _evidence_root(tmp_path, settings):
     settings.EVIDENCE_ROOT = tmp_path / "evidence"
+
+
+def an_hour_ago() -> str:
+    """A call made an hour ago, as the form's datetime-local input gives it."""
+    return (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
 
 
 def url(name: str, **kwargs) -> str:
@@ -448,9 +455,10 @@ def test_the_helpline_records_a_call_back_in_the_report_s_history(request, staff
     client = staff_client(user)
     detail = url("reports:staff_detail", report_id=report.pk)
     assert 'id="callback-form"' in client.get(detail).content.decode()
+    called = an_hour_ago()
     response = client.post(
         url("reports:staff_callback", report_id=report.pk),
-        {"called_at": "2024-05-01T10:30", "outcome": "no_answer", "note": "Placeholder note."},
+        {"called_at": called, "outcome": "no_answer", "note": "Placeholder note."},
     )
     assert response.status_code == 302
     callback = ReportCallback.objects.get(report=report)
@@ -466,7 +474,9 @@ def test_the_helpline_records_a_call_back_in_the_report_s_history(request, staff
     history = html[html.index('id="history"') :]
     assert "Call-back: No answer" in history
     assert "Placeholder note." in history
-    assert "1.5.2024 10:30" in history
+    day, time = called.split("T")
+    year, month, date = (int(part) for part in day.split("-"))
+    assert f"{date}.{month}.{year} {time}" in history
 
 
 def test_a_call_back_needs_a_reporter_who_asked_for_a_call(staff_client, operator):
@@ -478,7 +488,7 @@ def test_a_call_back_needs_a_reporter_who_asked_for_a_call(staff_client, operato
     )
     response = client.post(
         url("reports:staff_callback", report_id=report.pk),
-        {"called_at": "2024-05-01T10:30", "outcome": "reached"},
+        {"called_at": an_hour_ago(), "outcome": "reached"},
     )
     assert response.status_code == 400
     assert not ReportCallback.objects.exists()
@@ -488,14 +498,45 @@ def test_a_call_back_needs_a_reporter_who_asked_for_a_call(staff_client, operato
     "data",
     [
         {"called_at": "2999-01-01T10:00", "outcome": "reached"},
-        {"called_at": "2024-05-01T10:30", "outcome": "maybe"},
+        {"called_at": "0001-01-01T00:00", "outcome": "reached"},
+        {"called_at": "9999-12-31T23:59", "outcome": "reached"},
+        {"called_at": "2020-05-01T10:30", "outcome": "reached"},
+        {"called_at": "{recent}", "outcome": "maybe"},
         {"called_at": "", "outcome": "reached"},
-        {"called_at": "2024-05-01T10:30", "outcome": "reached", "note": "x" * 501},
+        {"called_at": "{recent}", "outcome": "reached", "note": "x" * 501},
     ],
 )
 def test_a_bad_call_back_is_refused_and_nothing_is_stored(staff_client, operator, data):
     report = phone_report()
+    data = {**data, "called_at": data["called_at"].format(recent=an_hour_ago())}
     response = staff_client(operator).post(url("reports:staff_callback", report_id=report.pk), data)
     assert response.status_code == 400
     assert 'id="callback-form"' in response.content.decode()
     assert not ReportCallback.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "called_at", ["0001-01-01T00:00", "9999-12-31T23:59", "2020-05-01T10:30", "2999-01-01T10:00"]
+)
+def test_a_call_back_time_out_of_range_gets_a_message_on_its_field(
+    staff_client, operator, called_at
+):
+    report = phone_report()
+    response = staff_client(operator).post(
+        url("reports:staff_callback", report_id=report.pk),
+        {"called_at": called_at, "outcome": "reached"},
+    )
+    assert response.status_code == 400
+    errors = response.context["callback_form"].errors["called_at"]
+    assert errors[0] in {"The call cannot be in the future.", "Give a time within the last year."}
+
+
+def test_the_call_back_service_refuses_a_time_at_the_calendar_s_edge(operator):
+    from datetime import datetime
+    from datetime import timezone as dt_timezone
+
+    report = phone_report()
+    edge = datetime(1, 1, 1, tzinfo=dt_timezone(timedelta(hours=14)))
+    with pytest.raises(ReportInvalid) as refused:
+        report_callback_record(report=report, actor=operator, called_at=edge, outcome="reached")
+    assert refused.value.errors == {"called_at": ["Give a time within the last year."]}
