@@ -519,6 +519,7 @@ def report_add_information(*, report: Report, text: str) -> ReportMessage:
 
 def report_message_post(*, report: Report, body: str, actor: Any = None) -> ReportMessage:
     """A message in the report's thread: from the reporter (actor None) or from helpline staff.
+    A staff answer to a danger-now report acknowledges it (audited as the acknowledgement is).
 
     Raises ReportInvalid for an empty or oversized message, PermissionDenied for staff outside
     the helpline.
@@ -556,6 +557,9 @@ def _post(*, report: Report, body: str, actor: Any, kind: str) -> ReportMessage:
             target=report,
             fields=("body",),
         )
+        if actor is not None and kind == MessageKind.MESSAGE:
+            # Answering the reporter is acting on the report: a danger-now one is taken on.
+            report_danger_acknowledge(report=report, actor=actor)
         if actor is not None and reporter_wants_email(report):
             outbox_enqueue(topic=REPORT_ANSWERED_TOPIC, payload={"message_id": str(message.pk)})
     return message

@@ -122,6 +122,45 @@ def test_an_acknowledged_danger_report_takes_its_place_in_the_queue(staff_client
     assert "Child in danger (acknowledged)" in html
 
 
+def test_answering_a_danger_report_acknowledges_it_and_the_acknowledgement_is_audited(
+    staff_client, operator
+):
+    from isigurt.audit.tests.helpers import entries_since, last_entry_id
+
+    danger = submitted(child_in_danger=True).report
+    client = staff_client(operator)
+    assert client.get(url("reports:staff_danger_count")).json() == {"count": 1}
+    since = last_entry_id()
+    response = client.post(
+        url("reports:staff_reply", report_id=danger.pk), {"body": "Placeholder answer."}
+    )
+    assert response.status_code == 302
+    danger.refresh_from_db()
+    assert danger.danger_acknowledged_by == operator
+    assert danger.danger_acknowledged_at is not None
+    written = [(entry.action, entry.actor_id) for entry in entries_since(since)]
+    assert ("report.message_posted", operator.pk) in written
+    assert ("report.danger_acknowledged", operator.pk) in written
+    assert client.get(url("reports:staff_danger_count")).json() == {"count": 0}
+
+
+def test_answering_again_or_an_ordinary_report_acknowledges_nothing_more(operator, supervisor):
+    from isigurt.audit.tests.helpers import entries_since, last_entry_id
+
+    danger = submitted(child_in_danger=True).report
+    report_message_post(report=danger, body="Placeholder answer.", actor=operator)
+    ordinary = submitted().report
+    since = last_entry_id()
+    report_message_post(report=danger, body="Another placeholder.", actor=supervisor)
+    report_message_post(report=ordinary, body="Placeholder answer.", actor=supervisor)
+    report_message_post(report=submitted(child_in_danger=True).report, body="From the reporter.")
+    danger.refresh_from_db()
+    ordinary.refresh_from_db()
+    assert danger.danger_acknowledged_by == operator
+    assert ordinary.danger_acknowledged_at is None
+    assert "report.danger_acknowledged" not in [entry.action for entry in entries_since(since)]
+
+
 def test_moving_a_danger_report_on_acknowledges_it_and_a_second_acknowledgement_is_a_no_op(
     operator, supervisor
 ):
