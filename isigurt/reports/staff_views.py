@@ -17,11 +17,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from isigurt.reports.categories import category_label
 from isigurt.reports.forms import ReplyForm, StatusForm
 from isigurt.reports.models import Report
 from isigurt.reports.permissions import access_evidence, access_report, can_list_reports
-from isigurt.reports.selectors import danger_waiting_count, report_for_staff, reports_for_staff
+from isigurt.reports.selectors import (
+    category_labels,
+    danger_waiting_count,
+    report_for_staff,
+    reports_for_staff,
+)
 from isigurt.reports.services import (
     EvidenceNotStored,
     ReportInvalid,
@@ -66,8 +70,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(reports_for_staff(viewer=request.user), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     rows = [
-        {"report": report, "category": category_label(report.category, "adult")}
-        for report in page.object_list
+        {"report": report, "categories": category_labels(report)} for report in page.object_list
     ]
     return render(request, "reports/staff/list.html", {"page": page, "rows": rows})
 
