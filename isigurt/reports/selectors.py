@@ -33,7 +33,7 @@ from isigurt.reports.permissions import (
 # Fields shown through their choice label rather than their stored value.
 _CHOICE_FIELDS = ("status", "audience", "channel", "affected", "age_band", "gender")
 # How the reporter asked to be answered, as staff read it.
-_CONTACT_METHOD_LABELS = {
+_CONTACT_METHOD_LABELS: dict[str, Any] = {
     ContactMethod.ANONYMOUS: _("Anonymous: answer only in the report's thread"),
     ContactMethod.PHONE: _("By phone"),
     ContactMethod.EMAIL: _("By e-mail"),
