@@ -162,6 +162,13 @@ class ContactDraft(PlaceChecks):
             raise refuse(_("Say where the contact was referred to."))
         return value
 
+    @field_validator("age_band")
+    @classmethod
+    def _age_band(cls, value: AgeBand, info: ValidationInfo) -> AgeBand:
+        if value == AgeBand.ADULT and info.data.get("caller") == Caller.CHILD:
+            raise refuse(_("A child is under 18: choose the child's age, or change who contacted."))
+        return value
+
     @field_validator("started_at")
     @classmethod
     def _started_at(cls, value: datetime.datetime | None) -> datetime.datetime | None:

@@ -89,6 +89,14 @@ def test_times_far_from_now_are_422_on_their_field(staff_client, operator, field
     assert not Contact.objects.exists()
 
 
+def test_a_child_caller_aged_18_or_older_is_422_on_the_age(staff_client, operator):
+    body = {**today(CONTACT_EXAMPLE), "caller": "child", "age_band": "adult"}
+    response = staff_client(operator).post(CONTACTS, body, content_type="application/json")
+    assert response.status_code == 422
+    assert {error["field"] for error in response.json()["errors"]} == {"age_band"}
+    assert not Contact.objects.exists()
+
+
 def test_the_list_filters_and_pages(staff_client, operator, supervisor):
     logged(operator, channel="sms")
     logged(supervisor, channel="chat", issues=["legal.rights"])

@@ -172,6 +172,19 @@ def test_correcting_a_contact_keeps_its_overdue_call_back(staff_client, operator
     assert contact.summary == "Another placeholder summary."
 
 
+def test_a_child_caller_aged_18_or_older_is_refused_with_a_message(staff_client, operator):
+    data = {**FORM, "opened": opened_stamp(), "caller": "child", "age_band": "adult"}
+    response = staff_client(operator).post(reverse("helpline:contact_new"), data)
+    assert response.status_code == 400
+    assert response.context["form"].errors["age_band"] == [
+        "A child is under 18: choose the child's age, or change who contacted."
+    ]
+    assert not Contact.objects.exists()
+    data["caller"] = "parent"  # a parent calling about a child of 16 is fine
+    data["age_band"] = "16_17"
+    assert staff_client(operator).post(reverse("helpline:contact_new"), data).status_code == 302
+
+
 def test_the_list_filters_and_shows_newest_first(staff_client, operator, supervisor):
     old = logged(operator, channel="sms", started_at=timezone.now() - timedelta(days=2))
     new = logged(supervisor, channel="chat", issues=["legal.rights"])
