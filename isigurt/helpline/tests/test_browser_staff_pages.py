@@ -103,7 +103,7 @@ def test_the_timer_stays_in_view_while_the_form_is_filled(context, live_server, 
     assert page.evaluate("window.scrollY") > 600  # the summary is far down the form
     box = page.locator("#timer-box").bounding_box()
     assert box is not None
-    assert 0 <= box["y"] and box["y"] + box["height"] <= 740
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 740
     assert page.evaluate(
         "document.elementFromPoint(20, " + str(box["y"] + 5) + ").closest('#timer-box') !== null"
     )
