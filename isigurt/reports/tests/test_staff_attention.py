@@ -248,6 +248,22 @@ def test_the_danger_count_is_404_for_those_who_may_not_see_reports(request, staf
     assert "danger-watch" not in client.get(url("accounts:home")).content.decode()
 
 
+def test_the_staff_pages_address_staff_politely_in_albanian(staff_client, operator):
+    from isigurt.helpline.tests.factories import logged
+
+    danger = phone_report(child_in_danger=True)
+    logged(operator)
+    client = staff_client(operator)
+    with translation.override("sq"):
+        detail = reverse("reports:staff_detail", kwargs={"report_id": danger.pk})
+        contacts = reverse("helpline:contact_list")
+    html = client.get(detail).content.decode()
+    assert "Merreni përsipër" in html and "Merre përsipër" not in html
+    assert "Ruani telefonatën" in html and "Ruaj telefonatën" not in html
+    html = client.get(contacts).content.decode()
+    assert ">Filtroni</button>" in html
+
+
 def test_the_banner_is_in_albanian_too(staff_client, operator):
     submitted(child_in_danger=True)
     with translation.override("sq"):
