@@ -216,7 +216,7 @@ class ContactForm(PlaceFormMixin, forms.Form):
         elif not duration_text:
             self.add_error("duration", _("Give the length of the contact."))
             return data
-        draft, errors = ContactDraft.check(answers)
+        draft, errors = ContactDraft.check(answers, editing=self.editing)
         self.contact_draft = draft
         self.add_draft_errors(errors)
         return data

@@ -174,7 +174,7 @@ def callback_record(
         errors["outcome"] = [_("Choose what came of the call-back.")]
     if len(note) > MAX_NOTE_LENGTH:
         errors["note"] = [
-            _("Please keep this under %(limit)d characters.") % {"limit": MAX_NOTE_LENGTH}
+            _("Keep the note under %(limit)d characters.") % {"limit": MAX_NOTE_LENGTH}
         ]
     elif has_control_characters(note, allow_newlines=True):
         errors["note"] = [_("This contains characters we cannot accept.")]

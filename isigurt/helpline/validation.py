@@ -42,6 +42,8 @@ MAX_DURATION_SECONDS = 6 * 60 * 60  # a contact longer than six hours is a typin
 # A start a little ahead of the server's clock (another machine's clock) is taken as now.
 CLOCK_SKEW = datetime.timedelta(minutes=5)
 MAX_CALLBACK_AHEAD = datetime.timedelta(days=31)
+# A contact is logged (or corrected) within a year of it; an older time is a typing mistake.
+MAX_PAST = datetime.timedelta(days=366)
 
 CONTACT_EXAMPLE: dict[str, Any] = {
     "channel": "call",
@@ -75,6 +77,21 @@ def _aware(value: datetime.datetime) -> datetime.datetime:
     if timezone.is_naive(value):
         return timezone.make_aware(value)
     return value
+
+
+def _place_in_time(
+    value: datetime.datetime, earliest: datetime.datetime, latest: datetime.datetime
+) -> int:
+    """-1 before ``earliest``, 1 after ``latest``, 0 between; a time at the calendar's very
+    edge (year 1 in a zone ahead of UTC, which Python cannot compare) counts as out of range."""
+    try:
+        if value < earliest:
+            return -1
+        if value > latest:
+            return 1
+    except (OverflowError, ValueError):
+        return -1 if value.year < earliest.year else 1
+    return 0
 
 
 class ContactDraft(PlaceChecks):
@@ -145,6 +162,13 @@ class ContactDraft(PlaceChecks):
             raise refuse(_("Say where the contact was referred to."))
         return value
 
+    @field_validator("age_band")
+    @classmethod
+    def _age_band(cls, value: AgeBand, info: ValidationInfo) -> AgeBand:
+        if value == AgeBand.ADULT and info.data.get("caller") == Caller.CHILD:
+            raise refuse(_("A child is under 18: choose the child's age, or change who contacted."))
+        return value
+
     @field_validator("started_at")
     @classmethod
     def _started_at(cls, value: datetime.datetime | None) -> datetime.datetime | None:
@@ -152,8 +176,11 @@ class ContactDraft(PlaceChecks):
             return None
         value = _aware(value)
         now = timezone.now()
-        if value > now + CLOCK_SKEW:
+        place = _place_in_time(value, now - MAX_PAST, now + CLOCK_SKEW)
+        if place > 0:
             raise refuse(_("This time is in the future."))
+        if place < 0:
+            raise refuse(_("Give a time within the last year."))
         return min(value, now)
 
     @field_validator("duration_seconds")
@@ -197,8 +224,15 @@ class ContactDraft(PlaceChecks):
         if value is None or ContactAction.CALLBACK not in actions:
             return None
         value = _aware(value)
-        if value > timezone.now() + MAX_CALLBACK_AHEAD:
+        now = timezone.now()
+        # Correcting a contact keeps a call-back that is already overdue; a new one is ahead.
+        editing = bool((info.context or {}).get("editing"))
+        earliest = now - MAX_PAST if editing else now - CLOCK_SKEW
+        place = _place_in_time(value, earliest, now + MAX_CALLBACK_AHEAD)
+        if place > 0:
             raise refuse(_("Choose a time within the next month."))
+        if place < 0:
+            raise refuse(_("A call-back cannot be due in the past: choose a time from now on."))
         return value
 
     @field_validator("report_code")
@@ -241,9 +275,12 @@ class ContactDraft(PlaceChecks):
         }
 
     @classmethod
-    def check(cls, data: Any) -> tuple[ContactDraft | None, dict[str, list[str]]]:
-        """(draft, {}) or (None, {field: [messages]}) for plain data (a dict, a form's data)."""
+    def check(
+        cls, data: Any, *, editing: bool = False
+    ) -> tuple[ContactDraft | None, dict[str, list[str]]]:
+        """(draft, {}) or (None, {field: [messages]}) for plain data (a dict, a form's data);
+        ``editing`` when a logged contact is corrected."""
         try:
-            return cls.model_validate(data), {}
+            return cls.model_validate(data, context={"editing": editing}), {}
         except PydanticValidationError as exc:
             return None, messages_by_field(exc.errors())

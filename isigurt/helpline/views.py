@@ -145,7 +145,9 @@ def contact_edit(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     """Correct a logged contact (the same form, without the timer)."""
     contact = access_contact(request.user, contact_id, write=True)
     if request.method != "POST":
-        form = ContactForm(initial=_initial(contact), editing=True)
+        # The form shows the summary and the caller's number: a read, audited as on the detail.
+        shown = contact_for_staff(viewer=request.user, contact=contact, request=request)
+        form = ContactForm(initial=_initial(shown.contact), editing=True)
         return _form_page(request, form, contact=contact)
     form = ContactForm(request.POST, editing=True)
     if form.is_valid() and form.contact_draft is not None:

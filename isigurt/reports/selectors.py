@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import BooleanField, Case, F, IntegerField, Q, QuerySet, Value, When
+from django.utils.translation import gettext_lazy as _
 
 from isigurt.reports.categories import categories_for_staff, category_label
 from isigurt.reports.models import (
@@ -31,6 +32,18 @@ from isigurt.reports.permissions import (
 
 # Fields shown through their choice label rather than their stored value.
 _CHOICE_FIELDS = ("status", "audience", "channel", "affected", "age_band", "gender")
+# How the reporter asked to be answered, as staff read it.
+_CONTACT_METHOD_LABELS: dict[str, Any] = {
+    ContactMethod.ANONYMOUS: _("Anonymous: answer only in the report's thread"),
+    ContactMethod.PHONE: _("By phone"),
+    ContactMethod.EMAIL: _("By e-mail"),
+}
+
+
+def category_labels(report: Report) -> list[str]:
+    """Every category the report names, main one first, by its label (for the list)."""
+    rows = categories_for_staff([report.category, *report.other_categories], report.audience)
+    return [row["label"] for row in rows]
 
 
 # A child in danger now, and no helpline staff member has acknowledged it yet.
@@ -132,6 +145,9 @@ def report_for_staff(
             fields["categories"] = categories_for_staff(
                 [report.category, *report.other_categories], report.audience
             )
+        elif name == "contact_method":
+            label = _CONTACT_METHOD_LABELS.get(report.contact_method)
+            fields[name] = str(label) if label else report.contact_method
         elif name in _CHOICE_FIELDS:
             fields[name] = getattr(report, f"get_{name}_display")()
         else:

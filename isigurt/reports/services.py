@@ -519,6 +519,7 @@ def report_add_information(*, report: Report, text: str) -> ReportMessage:
 
 def report_message_post(*, report: Report, body: str, actor: Any = None) -> ReportMessage:
     """A message in the report's thread: from the reporter (actor None) or from helpline staff.
+    A staff answer to a danger-now report acknowledges it (audited as the acknowledgement is).
 
     Raises ReportInvalid for an empty or oversized message, PermissionDenied for staff outside
     the helpline.
@@ -556,6 +557,9 @@ def _post(*, report: Report, body: str, actor: Any, kind: str) -> ReportMessage:
             target=report,
             fields=("body",),
         )
+        if actor is not None and kind == MessageKind.MESSAGE:
+            # Answering the reporter is acting on the report: a danger-now one is taken on.
+            report_danger_acknowledge(report=report, actor=actor)
         if actor is not None and reporter_wants_email(report):
             outbox_enqueue(topic=REPORT_ANSWERED_TOPIC, payload={"message_id": str(message.pk)})
     return message
@@ -662,6 +666,27 @@ def report_unread(report: Report) -> bool:
     )
 
 
+# A call is recorded within a year of it, and a clock a few minutes ahead is not the future.
+CALLBACK_RECORD_WINDOW = timedelta(days=366)
+CALLBACK_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def callback_time_problem(called_at: datetime) -> str:
+    """Why ``called_at`` cannot be when a call was made (empty when it can): not in the
+    future, not more than a year ago; a time at the calendar's edge is refused, never a crash."""
+    now = timezone.now()
+    try:
+        if called_at > now + CALLBACK_CLOCK_SKEW:
+            return _("The call cannot be in the future.")
+        if called_at < now - CALLBACK_RECORD_WINDOW:
+            return _("Give a time within the last year.")
+    except (OverflowError, ValueError):
+        if called_at.year > now.year:
+            return _("The call cannot be in the future.")
+        return _("Give a time within the last year.")
+    return ""
+
+
 def report_callback_record(
     *, report: Report, actor: Any, called_at: datetime, outcome: str, note: str = ""
 ) -> ReportCallback:
@@ -680,8 +705,9 @@ def report_callback_record(
         errors["outcome"] = [_("The reporter did not ask to be called.")]
     if outcome not in CallbackOutcome.values:
         errors["outcome"] = [_("Choose one of the options.")]
-    if called_at > timezone.now() + timedelta(minutes=5):
-        errors["called_at"] = [_("The call cannot be in the future.")]
+    problem = callback_time_problem(called_at)
+    if problem:
+        errors["called_at"] = [problem]
     note = (note or "").strip()
     if len(note) > MAX_CALLBACK_NOTE_LENGTH:
         errors["note"] = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -9,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from isigurt.reports.models import MAX_CALLBACK_NOTE_LENGTH, CallbackOutcome
+from isigurt.reports.services import callback_time_problem
 
 
 class CallbackForm(forms.Form):
@@ -32,3 +34,10 @@ class CallbackForm(forms.Form):
             "initial", {"called_at": timezone.localtime().replace(second=0, microsecond=0)}
         )
         super().__init__(*args, **kwargs)
+
+    def clean_called_at(self) -> datetime:
+        called_at: datetime = self.cleaned_data["called_at"]
+        problem = callback_time_problem(called_at)
+        if problem:
+            raise forms.ValidationError(problem)
+        return called_at

@@ -12,16 +12,20 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from isigurt.reports.categories import category_label
 from isigurt.reports.forms import ReplyForm, StatusForm
 from isigurt.reports.models import Report
 from isigurt.reports.permissions import access_evidence, access_report, can_list_reports
-from isigurt.reports.selectors import report_for_staff, reports_for_staff
+from isigurt.reports.selectors import (
+    category_labels,
+    danger_waiting_count,
+    report_for_staff,
+    reports_for_staff,
+)
 from isigurt.reports.services import (
     EvidenceNotStored,
     ReportInvalid,
@@ -38,6 +42,26 @@ PAGE_SIZE = 50
 
 
 @require_safe
+def staff_danger_count(request: HttpRequest) -> HttpResponse:
+    """How many danger-now reports wait, for the banner on every staff page; nothing else.
+
+    Asked every half minute by an open staff page, so it leaves the session's idle time alone:
+    a page left open does not keep a session alive.
+    """
+    count = danger_waiting_count(viewer=request.user)
+    if count is None:
+        raise Http404
+    request.session.save = _unchanged  # type: ignore[method-assign]
+    response = JsonResponse({"count": count})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _unchanged(*args: Any, **kwargs: Any) -> None:
+    """A session save that does nothing (the poll must not extend the session)."""
+
+
+@require_safe
 def staff_list(request: HttpRequest) -> HttpResponse:
     """Every report the viewer may see, as a queue (danger now first, then the longest
     waiting); 404 for a viewer who may see none."""
@@ -46,8 +70,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(reports_for_staff(viewer=request.user), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     rows = [
-        {"report": report, "category": category_label(report.category, "adult")}
-        for report in page.object_list
+        {"report": report, "categories": category_labels(report)} for report in page.object_list
     ]
     return render(request, "reports/staff/list.html", {"page": page, "rows": rows})
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path(_("track/close/"), views.track_leave, name="track_leave"),
     path(_("exit/"), views.quick_exit, name="quick_exit"),
     path(_("staff/reports/"), staff_views.staff_list, name="staff_list"),
+    path(_("staff/reports/danger-now/"), staff_views.staff_danger_count, name="staff_danger_count"),
     path(_("staff/reports/<uuid:report_id>/"), staff_views.staff_detail, name="staff_detail"),
     path(
         _("staff/reports/<uuid:report_id>/status/"),

@@ -14,6 +14,7 @@ and on every denial nothing changed. Every link a persona is shown answers 200 f
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -25,7 +26,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from isigurt.accounts.models import Role
 from isigurt.accounts.tests.personas import PERSONAS, make_staff_client
@@ -75,6 +76,7 @@ STAFF_URLS: dict[str, tuple[str, str | None, bool, int]] = {
     "accounts:home": ("get", None, False, 200),
     "reports:staff_list": ("get", "report list", False, 200),
     "reports:staff_detail": ("get", "report", False, 200),
+    "reports:staff_danger_count": ("get", "report list", False, 200),
     "reports:staff_status": ("post", "report", True, 302),
     "reports:staff_reply": ("post", "report", True, 302),
     "reports:staff_acknowledge": ("post", "report", True, 302),
@@ -97,7 +99,10 @@ CONTACT_FORM = {
 POST_DATA = {
     "reports:staff_status": {"status": "in_review"},
     "reports:staff_reply": {"body": "Placeholder answer."},
-    "reports:staff_callback": {"called_at": "2024-05-01T10:30", "outcome": "no_answer"},
+    "reports:staff_callback": {
+        "called_at": (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "outcome": "no_answer",
+    },
     "helpline:contact_new": CONTACT_FORM,
     "helpline:contact_edit": {**CONTACT_FORM, "summary": "Another placeholder summary."},
     "helpline:contact_callback": {"outcome": "no_answer"},

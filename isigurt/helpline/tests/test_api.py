@@ -1,9 +1,12 @@
 """The helpline's API: contacts for the helpline's staff, the taxonomy for everyone."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from isigurt.audit.models import AuditEntry
 from isigurt.helpline.models import Contact
@@ -28,9 +31,19 @@ def test_the_taxonomy_is_public_and_translated(client: Client) -> None:
     assert albanian["categories"][0]["label"] != online["label"]
 
 
+def today(example: dict) -> dict:
+    """The documented example with its times moved to today (a contact is logged soon after)."""
+    now = timezone.now()
+    return {
+        **example,
+        "started_at": (now - timedelta(hours=1)).isoformat(),
+        "callback_due_at": (now + timedelta(days=1)).isoformat(),
+    }
+
+
 def test_an_operator_logs_a_contact_with_the_documented_example(staff_client, operator):
     response = staff_client(operator).post(
-        CONTACTS, CONTACT_EXAMPLE, content_type="application/json"
+        CONTACTS, today(CONTACT_EXAMPLE), content_type="application/json"
     )
     assert response.status_code == 201, response.content
     body = response.json()
@@ -49,6 +62,38 @@ def test_bad_answers_are_422_in_the_one_error_shape(staff_client, operator):
     assert response.status_code == 422
     fields = {error["field"] for error in response.json()["errors"]}
     assert {"channel", "issues"} <= fields
+    assert not Contact.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("callback_due_at", "0001-01-01T00:00:00+14:00"),
+        ("callback_due_at", "9999-12-31T23:59:00-12:00"),
+        ("callback_due_at", "2020-01-01T10:00:00+01:00"),
+        ("callback_due_at", "{next_year}"),
+        ("started_at", "0001-01-01T00:00:00+14:00"),
+        ("started_at", "0001-01-01T00:00:00"),
+        ("started_at", "2020-01-01T10:00:00+01:00"),
+        ("started_at", "9999-12-31T23:59:00-12:00"),
+    ],
+)
+def test_times_far_from_now_are_422_on_their_field(staff_client, operator, field, value):
+    body = today(CONTACT_EXAMPLE)
+    body[field] = value.format(next_year=(timezone.now() + timedelta(days=120)).isoformat())
+    response = staff_client(operator).post(CONTACTS, body, content_type="application/json")
+    assert response.status_code == 422, response.content
+    errors = {error["field"]: error["message"] for error in response.json()["errors"]}
+    assert set(errors) == {field}
+    assert errors[field]
+    assert not Contact.objects.exists()
+
+
+def test_a_child_caller_aged_18_or_older_is_422_on_the_age(staff_client, operator):
+    body = {**today(CONTACT_EXAMPLE), "caller": "child", "age_band": "adult"}
+    response = staff_client(operator).post(CONTACTS, body, content_type="application/json")
+    assert response.status_code == 422
+    assert {error["field"] for error in response.json()["errors"]} == {"age_band"}
     assert not Contact.objects.exists()
 
 

@@ -101,6 +101,22 @@ def test_the_detail_shows_the_contact_and_audits_the_read(staff_client, operator
     assert "summary" in read.fields and "caller_phone" in read.fields
 
 
+def test_opening_the_edit_form_audits_the_read_like_the_detail(staff_client, supervisor, operator):
+    from isigurt.audit.tests.helpers import entries_since, last_entry_id
+
+    contact = logged(operator, actions=["callback"], caller_phone="069 000 0004")
+    url = reverse("helpline:contact_edit", kwargs={"contact_id": contact.pk})
+    client = staff_client(supervisor)
+    since = last_entry_id()
+    html = client.get(url).content.decode()
+    assert "Placeholder summary." in html and "069 000 0004" in html
+    written = entries_since(since)
+    assert [entry.action for entry in written] == ["contact.read"]
+    assert written[0].actor_id == supervisor.pk
+    assert written[0].object_id == str(contact.pk)
+    assert "summary" in written[0].fields and "caller_phone" in written[0].fields
+
+
 def test_a_call_back_is_recorded_from_the_detail_page(staff_client, operator):
     contact = logged(operator, actions=["callback"], caller_phone="069 000 0003")
     url = reverse("helpline:contact_callback", kwargs={"contact_id": contact.pk})
@@ -120,6 +136,53 @@ def test_the_edit_form_corrects_a_contact(staff_client, operator):
     assert staff_client(operator).post(url, data).status_code == 302
     contact.refresh_from_db()
     assert contact.channel == "chat" and contact.duration_seconds == 360
+
+
+@pytest.mark.parametrize(
+    ("due", "message"),
+    [
+        ("0001-01-01T00:00", "A call-back cannot be due in the past"),
+        ("2020-01-01T10:00", "A call-back cannot be due in the past"),
+        ("9999-12-31T23:59", "Choose a time within the next month."),
+    ],
+)
+def test_a_call_back_due_far_from_now_is_a_form_error(staff_client, operator, due, message):
+    data = {**FORM, "opened": opened_stamp(), "callback_due_at": due}
+    response = staff_client(operator).post(reverse("helpline:contact_new"), data)
+    assert response.status_code == 400
+    assert message in response.context["form"].errors["callback_due_at"][0]
+    assert not Contact.objects.exists()
+
+
+def test_correcting_a_contact_keeps_its_overdue_call_back(staff_client, operator):
+    due = timezone.now() + timedelta(hours=1)
+    contact = logged(
+        operator, actions=["callback"], caller_phone="069 000 0005", callback_due_at=due
+    )
+    CallBack.objects.filter(contact=contact).update(due_at=timezone.now() - timedelta(days=3))
+    url = reverse("helpline:contact_edit", kwargs={"contact_id": contact.pk})
+    client = staff_client(operator)
+    form = client.get(url).context["form"]
+    data = {key: value for key, value in form.initial.items() if value not in (None, "", [])}
+    data["callback_due_at"] = data["callback_due_at"].strftime("%Y-%m-%dT%H:%M")
+    data["summary"] = "Another placeholder summary."
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    contact.refresh_from_db()
+    assert contact.summary == "Another placeholder summary."
+
+
+def test_a_child_caller_aged_18_or_older_is_refused_with_a_message(staff_client, operator):
+    data = {**FORM, "opened": opened_stamp(), "caller": "child", "age_band": "adult"}
+    response = staff_client(operator).post(reverse("helpline:contact_new"), data)
+    assert response.status_code == 400
+    assert response.context["form"].errors["age_band"] == [
+        "A child is under 18: choose the child's age, or change who contacted."
+    ]
+    assert not Contact.objects.exists()
+    data["caller"] = "parent"  # a parent calling about a child of 16 is fine
+    data["age_band"] = "16_17"
+    assert staff_client(operator).post(reverse("helpline:contact_new"), data).status_code == 302
 
 
 def test_the_list_filters_and_shows_newest_first(staff_client, operator, supervisor):
@@ -153,7 +216,9 @@ def test_the_list_costs_the_same_queries_for_one_contact_or_a_full_page(staff_cl
         response = client.get(url)
     assert response.status_code == 200
     assert len(full) == len(one)
-    assert len(one) == 10  # session (read, save), user, second factor, roles, and these three:
+    # session (read, save), user, second factor, roles, the danger-now banner's count, and these
+    # three:
+    assert len(one) == 11
     ours = [query["sql"] for query in full.captured_queries if "helpline_" in query["sql"]]
     assert len(ours) == 3  # the count, the page's rows (with their people and places), issues
 

@@ -1,9 +1,12 @@
 """The helpline's report pages in Chromium at phone width (360 x 740): the danger-now alert,
 the queue, a call-back recorded with the keyboard and mouse, no sideways scrolling."""
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 
 from isigurt.accounts.tests.personas import make_staff_client
 from isigurt.reports.models import ReportCallback
@@ -69,7 +72,8 @@ def test_the_helpline_sees_danger_now_first_and_records_a_call_back(page, live_s
     page.wait_for_url(f"**/en/staff/reports/{danger.pk}/")
     assert page.locator(".thread li.new .new-label").count() == 1
     assert no_sideways_scroll(page)
-    page.fill("#id_called_at", "2024-05-01T10:30")
+    called = (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    page.fill("#id_called_at", called)
     page.check("input[name=outcome][value=reached]")
     page.fill("#id_note", "Placeholder note.")
     page.click("#callback-form button[type=submit]")

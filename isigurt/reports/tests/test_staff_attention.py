@@ -21,9 +21,11 @@ from isigurt.reports.handlers import notify_helpline, notify_reporter
 from isigurt.reports.models import Report, ReportCallback, ReporterNotice, ReportMessage
 from isigurt.reports.selectors import danger_waiting_count
 from isigurt.reports.services import (
+    ReportInvalid,
     evidence_add,
     pictures_decode,
     report_add_information,
+    report_callback_record,
     report_danger_acknowledge,
     report_message_post,
     report_status_change,
@@ -38,6 +40,11 @@ ROOT = Path(__file__).resolve().parents[3]
 @pytest.fixture(autouse=True)
 def _evidence_root(tmp_path, settings):
     settings.EVIDENCE_ROOT = tmp_path / "evidence"
+
+
+def an_hour_ago() -> str:
+    """A call made an hour ago, as the form's datetime-local input gives it."""
+    return (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
 
 
 def url(name: str, **kwargs) -> str:
@@ -115,6 +122,45 @@ def test_an_acknowledged_danger_report_takes_its_place_in_the_queue(staff_client
     assert "Child in danger (acknowledged)" in html
 
 
+def test_answering_a_danger_report_acknowledges_it_and_the_acknowledgement_is_audited(
+    staff_client, operator
+):
+    from isigurt.audit.tests.helpers import entries_since, last_entry_id
+
+    danger = submitted(child_in_danger=True).report
+    client = staff_client(operator)
+    assert client.get(url("reports:staff_danger_count")).json() == {"count": 1}
+    since = last_entry_id()
+    response = client.post(
+        url("reports:staff_reply", report_id=danger.pk), {"body": "Placeholder answer."}
+    )
+    assert response.status_code == 302
+    danger.refresh_from_db()
+    assert danger.danger_acknowledged_by == operator
+    assert danger.danger_acknowledged_at is not None
+    written = [(entry.action, entry.actor_id) for entry in entries_since(since)]
+    assert ("report.message_posted", operator.pk) in written
+    assert ("report.danger_acknowledged", operator.pk) in written
+    assert client.get(url("reports:staff_danger_count")).json() == {"count": 0}
+
+
+def test_answering_again_or_an_ordinary_report_acknowledges_nothing_more(operator, supervisor):
+    from isigurt.audit.tests.helpers import entries_since, last_entry_id
+
+    danger = submitted(child_in_danger=True).report
+    report_message_post(report=danger, body="Placeholder answer.", actor=operator)
+    ordinary = submitted().report
+    since = last_entry_id()
+    report_message_post(report=danger, body="Another placeholder.", actor=supervisor)
+    report_message_post(report=ordinary, body="Placeholder answer.", actor=supervisor)
+    report_message_post(report=submitted(child_in_danger=True).report, body="From the reporter.")
+    danger.refresh_from_db()
+    ordinary.refresh_from_db()
+    assert danger.danger_acknowledged_by == operator
+    assert ordinary.danger_acknowledged_at is None
+    assert "report.danger_acknowledged" not in [entry.action for entry in entries_since(since)]
+
+
 def test_moving_a_danger_report_on_acknowledges_it_and_a_second_acknowledgement_is_a_no_op(
     operator, supervisor
 ):
@@ -131,14 +177,21 @@ def test_moving_a_danger_report_on_acknowledges_it_and_a_second_acknowledgement_
 
 
 def test_every_helpline_staff_page_shows_the_danger_banner(staff_client, operator, supervisor):
+    from isigurt.helpline.tests.factories import logged
+
     submitted(child_in_danger=True)
     danger = submitted(child_in_danger=True).report
+    contact = logged(operator)
     for user in (operator, supervisor):
         client = staff_client(user)
         for page in (
             url("accounts:home"),
             url("reports:staff_list"),
             url("reports:staff_detail", report_id=danger.pk),
+            url("helpline:contact_list"),
+            url("helpline:contact_new"),
+            url("helpline:contact_detail", contact_id=contact.pk),
+            url("helpline:contact_edit", contact_id=contact.pk),
         ):
             html = client.get(page).content.decode()
             assert 'id="danger-banner" role="alert"' in html, page
@@ -147,6 +200,68 @@ def test_every_helpline_staff_page_shows_the_danger_banner(staff_client, operato
     report_danger_acknowledge(report=danger, actor=operator)
     html = staff_client(operator).get(url("accounts:home")).content.decode()
     assert "Child in danger now: 1 report waits for a helpline staff member." in html
+
+
+def test_the_banner_is_rendered_once_and_kept_current_by_a_nonced_script(staff_client, operator):
+    submitted(child_in_danger=True)
+    response = staff_client(operator).get(url("helpline:contact_new"))
+    html = response.content.decode()
+    assert html.count('id="danger-banner"') == 1
+    assert html.count("js/danger-watch.js") == 1
+    nonce = response["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    assert f'danger-watch.js" nonce="{nonce}"' in html
+    assert f'data-count-url="{url("reports:staff_danger_count")}"' in html
+    assert 'data-text-other="Child in danger now: {count} reports wait' in html
+
+
+def test_the_danger_count_answers_only_the_number(staff_client, operator):
+    client = staff_client(operator)
+    assert client.get(url("reports:staff_danger_count")).json() == {"count": 0}
+    submitted(child_in_danger=True, description="Placeholder narrative 98765")
+    danger = submitted(child_in_danger=True).report
+    response = client.get(url("reports:staff_danger_count"))
+    assert response.status_code == 200
+    assert response.json() == {"count": 2}
+    assert response["Cache-Control"] == "no-store"
+    report_danger_acknowledge(report=danger, actor=operator)
+    assert client.get(url("reports:staff_danger_count")).json() == {"count": 1}
+
+
+def test_asking_for_the_danger_count_does_not_keep_the_session_alive(staff_client, operator):
+    from django.contrib.sessions.models import Session
+
+    client = staff_client(operator)
+    key = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    Session.objects.filter(pk=key).update(expire_date=timezone.now() + timedelta(minutes=3))
+    before = Session.objects.get(pk=key).expire_date
+    assert client.get(url("reports:staff_danger_count")).status_code == 200
+    assert Session.objects.get(pk=key).expire_date == before
+    client.get(url("accounts:home"))  # a page the person opens does keep it alive
+    assert Session.objects.get(pk=key).expire_date > before
+
+
+@pytest.mark.parametrize("persona", ["analyst", "police_officer", "platform_admin", "no_role"])
+def test_the_danger_count_is_404_for_those_who_may_not_see_reports(request, staff_client, persona):
+    submitted(child_in_danger=True)
+    client = staff_client(request.getfixturevalue(persona))
+    assert client.get(url("reports:staff_danger_count")).status_code == 404
+    assert "danger-watch" not in client.get(url("accounts:home")).content.decode()
+
+
+def test_the_staff_pages_address_staff_politely_in_albanian(staff_client, operator):
+    from isigurt.helpline.tests.factories import logged
+
+    danger = phone_report(child_in_danger=True)
+    logged(operator)
+    client = staff_client(operator)
+    with translation.override("sq"):
+        detail = reverse("reports:staff_detail", kwargs={"report_id": danger.pk})
+        contacts = reverse("helpline:contact_list")
+    html = client.get(detail).content.decode()
+    assert "Merreni përsipër" in html and "Merre përsipër" not in html
+    assert "Ruani telefonatën" in html and "Ruaj telefonatën" not in html
+    html = client.get(contacts).content.decode()
+    assert ">Filtroni</button>" in html
 
 
 def test_the_banner_is_in_albanian_too(staff_client, operator):
@@ -395,9 +510,10 @@ def test_the_helpline_records_a_call_back_in_the_report_s_history(request, staff
     client = staff_client(user)
     detail = url("reports:staff_detail", report_id=report.pk)
     assert 'id="callback-form"' in client.get(detail).content.decode()
+    called = an_hour_ago()
     response = client.post(
         url("reports:staff_callback", report_id=report.pk),
-        {"called_at": "2024-05-01T10:30", "outcome": "no_answer", "note": "Placeholder note."},
+        {"called_at": called, "outcome": "no_answer", "note": "Placeholder note."},
     )
     assert response.status_code == 302
     callback = ReportCallback.objects.get(report=report)
@@ -413,7 +529,9 @@ def test_the_helpline_records_a_call_back_in_the_report_s_history(request, staff
     history = html[html.index('id="history"') :]
     assert "Call-back: No answer" in history
     assert "Placeholder note." in history
-    assert "1.5.2024 10:30" in history
+    day, time = called.split("T")
+    year, month, date = (int(part) for part in day.split("-"))
+    assert f"{date}.{month}.{year} {time}" in history
 
 
 def test_a_call_back_needs_a_reporter_who_asked_for_a_call(staff_client, operator):
@@ -425,7 +543,7 @@ def test_a_call_back_needs_a_reporter_who_asked_for_a_call(staff_client, operato
     )
     response = client.post(
         url("reports:staff_callback", report_id=report.pk),
-        {"called_at": "2024-05-01T10:30", "outcome": "reached"},
+        {"called_at": an_hour_ago(), "outcome": "reached"},
     )
     assert response.status_code == 400
     assert not ReportCallback.objects.exists()
@@ -435,14 +553,45 @@ def test_a_call_back_needs_a_reporter_who_asked_for_a_call(staff_client, operato
     "data",
     [
         {"called_at": "2999-01-01T10:00", "outcome": "reached"},
-        {"called_at": "2024-05-01T10:30", "outcome": "maybe"},
+        {"called_at": "0001-01-01T00:00", "outcome": "reached"},
+        {"called_at": "9999-12-31T23:59", "outcome": "reached"},
+        {"called_at": "2020-05-01T10:30", "outcome": "reached"},
+        {"called_at": "{recent}", "outcome": "maybe"},
         {"called_at": "", "outcome": "reached"},
-        {"called_at": "2024-05-01T10:30", "outcome": "reached", "note": "x" * 501},
+        {"called_at": "{recent}", "outcome": "reached", "note": "x" * 501},
     ],
 )
 def test_a_bad_call_back_is_refused_and_nothing_is_stored(staff_client, operator, data):
     report = phone_report()
+    data = {**data, "called_at": data["called_at"].format(recent=an_hour_ago())}
     response = staff_client(operator).post(url("reports:staff_callback", report_id=report.pk), data)
     assert response.status_code == 400
     assert 'id="callback-form"' in response.content.decode()
     assert not ReportCallback.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "called_at", ["0001-01-01T00:00", "9999-12-31T23:59", "2020-05-01T10:30", "2999-01-01T10:00"]
+)
+def test_a_call_back_time_out_of_range_gets_a_message_on_its_field(
+    staff_client, operator, called_at
+):
+    report = phone_report()
+    response = staff_client(operator).post(
+        url("reports:staff_callback", report_id=report.pk),
+        {"called_at": called_at, "outcome": "reached"},
+    )
+    assert response.status_code == 400
+    errors = response.context["callback_form"].errors["called_at"]
+    assert errors[0] in {"The call cannot be in the future.", "Give a time within the last year."}
+
+
+def test_the_call_back_service_refuses_a_time_at_the_calendar_s_edge(operator):
+    from datetime import datetime
+    from datetime import timezone as dt_timezone
+
+    report = phone_report()
+    edge = datetime(1, 1, 1, tzinfo=dt_timezone(timedelta(hours=14)))
+    with pytest.raises(ReportInvalid) as refused:
+        report_callback_record(report=report, actor=operator, called_at=edge, outcome="reached")
+    assert refused.value.errors == {"called_at": ["Give a time within the last year."]}

@@ -118,6 +118,40 @@ def test_the_list_shows_a_danger_now_report_first_with_its_facts(staff_client, o
     assert "Received" in html
 
 
+def test_the_list_shows_every_category_of_a_report(staff_client, operator):
+    from isigurt.reports.models import Category
+
+    report = submitted(categories=["grooming", "sextortion"], category=None).report
+    html = staff_client(operator).get(url("reports:staff_list")).content.decode()
+    row = html[html.index(f'data-report="{report.display_code}"') :]
+    row = row[: row.index("</tr>")]
+    assert f"{Category.GROOMING.label}, {Category.SEXTORTION.label}" in row
+
+
+@pytest.mark.parametrize(
+    ("method", "value", "shown"),
+    [
+        ("anonymous", "", "Anonymous: answer only in the report&#x27;s thread"),
+        ("email", "reporter@example.org", "By e-mail: "),
+        ("phone", "069 123 4567", "By phone: "),
+    ],
+)
+def test_the_detail_says_how_to_reply_in_words(staff_client, operator, method, value, shown):
+    extra = {"contact_value": value, "contact_consent": True} if value else {}
+    report = submitted(contact_method=method, **extra).report
+    html = (
+        staff_client(operator)
+        .get(url("reports:staff_detail", report_id=report.pk))
+        .content.decode()
+    )
+    reply = html[html.index("How to reply") :]
+    reply = reply[: reply.index("</dd>")]
+    assert shown in reply
+    assert f"<dd>{method}" not in reply
+    if value:
+        assert value.split(" ")[0] in reply
+
+
 def test_the_list_costs_the_same_queries_for_one_or_many_reports(
     staff_client, operator, django_assert_num_queries
 ):

@@ -48,6 +48,8 @@
     window.location.replace(endOnServer() ? target : end);
   }
   link.addEventListener("click", leave);
+  // Signed-in staff keep Esc for their forms (the button still works for them).
+  if (link.getAttribute("data-escape-key") === "off") return;
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && !event.defaultPrevented) leave(event);
   });
