@@ -231,6 +231,12 @@ def advice_for(category: str, audience: str) -> list[str]:
     return [str(line) for line in spec.advice.get(_audience(audience), ())]
 
 
+def advice_for_all(categories: Sequence[str], audience: str) -> list[str]:
+    """The advice for every category a report names, main one first, each line once."""
+    lines = [line for category in categories for line in advice_for(category, audience)]
+    return list(dict.fromkeys(lines))
+
+
 def category_label(category: str, audience: str) -> str:
     spec = CATEGORY_SPECS.get(category)
     return str(spec.labels[_audience(audience)]) if spec else category

@@ -54,7 +54,7 @@ from isigurt.lib.ratelimit import (
 )
 from isigurt.lib.views import retry_after_minutes
 from isigurt.reports.categories import (
-    advice_for,
+    advice_for_all,
     category_label,
     category_specs,
     combined_spec,
@@ -319,12 +319,9 @@ def report_done(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"done": done}
     if done:
         # The advice for everything the reporter named, main one first, each line once.
-        lines = [
-            line
-            for category in done.get("categories") or [done["category"]]
-            for line in advice_for(category, done["audience"])
-        ]
-        context["advice"] = list(dict.fromkeys(lines))
+        context["advice"] = advice_for_all(
+            done.get("categories") or [done["category"]], done["audience"]
+        )
         context["category_label"] = category_label(done["category"], done["audience"])
     response = render(request, "reports/done.html", context)
     return _no_store(request, response)

@@ -550,3 +550,31 @@ def test_the_app_with_its_css_and_js_weighs_under_100_kb(client):
                     total += Path(found).stat().st_size
         print(path, total)
         assert total < 100 * 1024, (path, total)
+
+
+# --- 4. the advice of every category named -------------------------------------------------------
+
+
+@LANGUAGES
+def test_the_app_shows_the_advice_of_every_category_named_with_real_links(
+    context, live_server, language
+):
+    page = context.new_page()
+    page.goto(live_server.url + app_path(language))
+    page.check("input[name=audience][value=teen]")
+    page.check("input[name=category][value=grooming]")
+    page.check("input[name=category][value=sextortion]")
+    page.fill("#id_description", "Placeholder report naming two things.")
+    page.click("#app-form button[type=submit]")
+    page.wait_for_selector(".receipt .advice li", timeout=15_000)
+    lines = [line.strip() for line in page.locator(".receipt .advice li").all_inner_texts()]
+    do_not_pay = said(
+        language, "Do not pay: paying does not make it stop, they usually ask for more."
+    )
+    stop_replying = said(language, "Stop replying and do not agree to meet.")
+    assert do_not_pay in lines  # the second category's advice
+    assert stop_replying in lines  # the main category's advice
+    assert len(lines) == len(set(lines))  # each line once
+    links = page.locator(".receipt .advice a")
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert hrefs == ["https://takeitdown.ncmec.org/", "https://stopncii.org/"]
