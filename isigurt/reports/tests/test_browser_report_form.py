@@ -3,6 +3,9 @@ things that happened, the county filled in from the municipality; JavaScript on 
 
 import pytest
 from django.core.cache import cache
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from isigurt.geography.models import Municipality
 from isigurt.geography.services import geography_load
@@ -14,6 +17,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
+CHOOSE = "Choose what happened, so we can ask the right questions."
 PIECES = ["👨‍👩‍👧‍👦", "🇦🇱", "👍🏽", "e\u0301", "1\ufe0f\u20e3", "a"]
 
 
@@ -223,3 +227,27 @@ def test_the_error_summary_in_the_page_has_no_double_colons(page, live_server):
     assert lines
     assert not [line for line in lines if "::" in line or "?:" in line]
     assert any(line.startswith("Your phone number or e-mail address: ") for line in lines)
+
+
+@pytest.mark.parametrize("language", ["sq", "en"])
+def test_with_javascript_the_choose_message_belongs_to_the_question_not_a_card(
+    page, live_server, language
+):
+    with translation.override(language):
+        start = reverse("reports:start")
+    page.goto(f"{live_server.url}{start}?audience=child")
+    card = page.locator(".choice-card").first
+    height = card.bounding_box()["height"]
+    page.click("#start-form button[type=submit]")
+    error = page.locator("fieldset.categories > ul.errorlist")
+    assert error.is_visible()
+    assert page.locator(".choice-card .errorlist").count() == 0  # no card carries it
+    assert page.locator(".choice-card [aria-invalid]").count() == 0
+    assert card.bounding_box()["height"] == height  # the first card keeps its layout
+    described = page.get_attribute("fieldset.categories", "aria-describedby") or ""
+    assert error.get_attribute("id") in described.split()
+    with translation.override(language):
+        expected = f"{gettext('What happened?')} {gettext(CHOOSE)}"
+    assert page.locator("#error-summary li").first.inner_text().strip() == expected
+    page.check("input[name=category][value=bullying]")  # answered: the message goes
+    assert page.locator("fieldset.categories ul.errorlist").count() == 0

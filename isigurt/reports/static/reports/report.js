@@ -270,6 +270,40 @@
     target.setAttribute("aria-describedby", described.join(" "));
   }
 
+  // A question answered by ticking boxes: its message belongs to the question (after its
+  // legend and hint), as the server puts it, never inside one of the answers.
+  function showGroupProblem(set, name, text) {
+    var id = "id_" + name + "_error";
+    var list = document.getElementById(id);
+    var described = (set.getAttribute("aria-describedby") || "").split(" ").filter(function (x) { return x && x !== id; });
+    if (!text) {
+      if (list) list.parentNode.removeChild(list);
+      if (described.length) set.setAttribute("aria-describedby", described.join(" ")); else set.removeAttribute("aria-describedby");
+      return;
+    }
+    if (!list) {
+      list = document.createElement("ul");
+      list.className = "errorlist";
+      list.id = id;
+      var anchor = null;
+      Array.prototype.forEach.call(set.children, function (child) {
+        if (child.tagName === "LEGEND" || (child.classList.contains("hint") && child.tagName === "P")) anchor = child;
+      });
+      if (anchor) set.insertBefore(list, anchor.nextSibling); else set.insertBefore(list, set.firstChild);
+    }
+    list.innerHTML = "";
+    var li = document.createElement("li");
+    li.textContent = text;
+    list.appendChild(li);
+    described.push(id);
+    set.setAttribute("aria-describedby", described.join(" "));
+  }
+
+  function legendText(set) {
+    var legend = set.querySelector("legend");
+    return legend ? legend.textContent.trim() : "";
+  }
+
   function labelText(el) {
     if (el.type === "radio") {
       var legend = el.closest("fieldset") && el.closest("fieldset").querySelector("legend");
@@ -294,8 +328,8 @@
       var boxes = $all('input[type="checkbox"]', set);
       if (!boxes.length) return;
       var text = boxes.some(function (b) { return b.checked; }) ? "" : msg(form, "categories");
-      showProblem(boxes[0], text);
-      if (text) problems.push([boxes[0], text]);
+      showGroupProblem(set, boxes[0].name, text);
+      if (text) problems.push([boxes[0], text, set.getAttribute("data-summary-label") || legendText(set)]);
       boxes.forEach(function (b) { seen["box:" + b.name] = true; });
     });
     $all("input, select, textarea", form).forEach(function (el) {
@@ -323,7 +357,7 @@
         var li = document.createElement("li");
         var a = document.createElement("a");
         a.href = "#" + p[0].id;
-        var label = labelText(p[0]);
+        var label = p.length > 2 ? p[2] : labelText(p[0]);
         a.textContent = summaryLine(label, p[1]);
         li.appendChild(a);
         list.appendChild(li);
@@ -347,6 +381,10 @@
       var el = event.target;
       if (el.name && el.type !== "radio" && el.getAttribute("aria-invalid")) {
         showProblem(el, problemFor(form, el));
+      }
+      var set = el.type === "checkbox" && el.closest("fieldset[data-choose-one]");
+      if (set && el.checked && document.getElementById("id_" + el.name + "_error")) {
+        showGroupProblem(set, el.name, "");
       }
     });
   }
