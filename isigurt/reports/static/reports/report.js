@@ -209,9 +209,20 @@
   function msg(form, name) { return form.getAttribute("data-msg-" + name) || form.getAttribute("data-msg-invalid") || ""; }
   var EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+  // As the server checks a call-back number (validation.callback_phone): Albanian (0…, or a
+  // mobile 6x xxx xxxx) or international (+ or 00), 8 to 15 digits, not one digit repeated.
   function phoneOk(v) {
-    var digits = (v.match(/[0-9]/g) || []).length;
-    return /^\+?[0-9 ()./\-]+$/.test(v) && digits >= 3 && digits <= 15 && v.length <= 32;
+    v = v.trim();
+    if (!/^\+?[0-9 ()./\-]+$/.test(v) || v.length > 32) return false;
+    var compact = v.replace(/[ ()./\-]/g, "");
+    if (!/^(?:\+[1-9]|00[1-9]|0[2-9]|6[0-9])/.test(compact)) return false;
+    var digits = compact.replace(/\D/g, "");
+    if (digits.length > 15) return false;
+    if (compact.indexOf("00") === 0) digits = digits.slice(2);
+    if (compact.charAt(0) === "6" && digits.length !== 9) return false;
+    var distinct = {};
+    digits.split("").forEach(function (d) { distinct[d] = true; });
+    return digits.length >= 8 && digits.length <= 15 && Object.keys(distinct).length >= 3;
   }
 
   function problemFor(form, el) {
