@@ -446,3 +446,13 @@ def test_a_bad_call_back_is_refused_and_nothing_is_stored(staff_client, operator
     assert response.status_code == 400
     assert 'id="callback-form"' in response.content.decode()
     assert not ReportCallback.objects.exists()
+
+
+@pytest.mark.parametrize(("audience", "subject"), [("adult", "për ju"), ("teen", "për ty")])
+def test_the_answer_e_mail_subject_addresses_an_adult_as_ju(
+    staff_client, operator, django_capture_on_commit_callbacks, audience, subject
+):
+    report = email_report(language="sq", audience=audience)
+    mail.outbox.clear()
+    _reply(staff_client(operator), report, "Placeholder.", django_capture_on_commit_callbacks)
+    assert mail.outbox[0].subject.endswith(subject)
