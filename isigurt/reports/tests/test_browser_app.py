@@ -578,3 +578,29 @@ def test_the_app_shows_the_advice_of_every_category_named_with_real_links(
     links = page.locator(".receipt .advice a")
     hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
     assert hrefs == ["https://takeitdown.ncmec.org/", "https://stopncii.org/"]
+
+
+# --- 5. codes written down, the app closed: the report can still be opened -------------------
+
+
+@LANGUAGES
+def test_after_the_app_was_closed_the_written_down_codes_open_the_report(
+    context, live_server, language
+):
+    page = context.new_page()
+    page.goto(live_server.url + app_path(language))
+    code, secret = send_report(page)
+    page.close()  # codes not kept: gone with the app
+    page = context.new_page()
+    page.goto(live_server.url + app_path(language))
+    page.wait_for_function(f"{store('receipts')}.then(rs => rs.length === 0)")
+    link = page.locator("#track-link")
+    assert link.is_visible()  # on the start screen, without opening My reports
+    assert link.inner_text().strip() == said(language, "I have a tracking code and a secret")
+    link.click()
+    page.fill("#id_tracking_code", code)
+    page.fill("#id_secret", secret)
+    page.click("#track-form button[type=submit]")
+    page.wait_for_selector("#report-status")
+    assert code.replace("-", "") in page.content().replace("-", "")
+    assert (page.url.split("/")[3] == "en") == (language == "en")  # in the app's language
