@@ -251,3 +251,26 @@ def test_with_javascript_the_choose_message_belongs_to_the_question_not_a_card(
     assert page.locator("#error-summary li").first.inner_text().strip() == expected
     page.check("input[name=category][value=bullying]")  # answered: the message goes
     assert page.locator("fieldset.categories ul.errorlist").count() == 0
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_a_junk_call_back_number_is_refused_on_the_web_as_by_the_api(
+    new_context, live_server, javascript
+):
+    page = new_context(java_script_enabled=javascript).new_page()
+    page.goto(f"{live_server.url}/en/report/?audience=teen")
+    page.check("input[name=category][value=bullying]")
+    page.click("#start-form button[type=submit]")
+    page.wait_for_url("**/en/report/details/")
+    page.check("input[name=contact_method][value=phone]")
+    page.fill("#id_contact_value", "12345")
+    page.check("#id_contact_consent")
+    page.click("#report-form button[type=submit]")
+    error = page.locator("#id_contact_value_error")
+    error.wait_for()
+    assert "8 to 15 digits" in error.inner_text()
+    assert Report.objects.count() == 0
+    page.fill("#id_contact_value", "+355 69 123 4567")
+    page.click("#report-form button[type=submit]")
+    page.wait_for_url("**/en/report/sent/")
+    assert Report.objects.get().contact_value == "+355 69 123 4567"

@@ -209,20 +209,15 @@
   function msg(form, name) { return form.getAttribute("data-msg-" + name) || form.getAttribute("data-msg-invalid") || ""; }
   var EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-  // As the server checks a call-back number (validation.callback_phone): Albanian (0…, or a
-  // mobile 6x xxx xxxx) or international (+ or 00), 8 to 15 digits, not one digit repeated.
+  // As validation.callback_phone: 0…, 6x xxx xxxx, + or 00; 8 to 15 digits, not all alike.
   function phoneOk(v) {
     v = v.trim();
-    if (!/^\+?[0-9 ()./\-]+$/.test(v) || v.length > 32) return false;
-    var compact = v.replace(/[ ()./\-]/g, "");
-    if (!/^(?:\+[1-9]|00[1-9]|0[2-9]|6[0-9])/.test(compact)) return false;
-    var digits = compact.replace(/\D/g, "");
-    if (digits.length > 15) return false;
-    if (compact.indexOf("00") === 0) digits = digits.slice(2);
-    if (compact.charAt(0) === "6" && digits.length !== 9) return false;
-    var distinct = {};
-    digits.split("").forEach(function (d) { distinct[d] = true; });
-    return digits.length >= 8 && digits.length <= 15 && Object.keys(distinct).length >= 3;
+    var c = v.replace(/[ ()./\-]/g, ""), d = c.replace(/\D/g, "");
+    if (!/^\+?[0-9 ()./\-]+$/.test(v) || v.length > 32 || d.length > 15) return false;
+    if (!/^(?:\+[1-9]|00[1-9]|0[2-9]|6[0-9])/.test(c)) return false;
+    if (c.indexOf("00") === 0) d = d.slice(2);
+    if (c.charAt(0) === "6" && d.length !== 9) return false;
+    return d.length >= 8 && d.split("").filter(function (x, i, a) { return a.indexOf(x) === i; }).length > 2;
   }
 
   function problemFor(form, el) {
@@ -252,15 +247,18 @@
     return "";
   }
 
-  function showProblem(el, text) {
+  // With ``set`` (a question answered by ticking boxes) the message belongs to the question,
+  // after its legend and hint, as the server puts it: never inside one of the answers.
+  function showProblem(el, text, set) {
     var box = el.closest(".field") || el.parentNode;
-    var target = el.type === "radio" ? (el.closest("fieldset") || el) : el;
-    var id = (el.type === "radio" ? el.name && ("id_" + el.name) : el.id) + "_error";
+    var radio = el.type === "radio";
+    var target = set || (radio ? (el.closest("fieldset") || el) : el);
+    var id = (set || radio ? el.name && ("id_" + el.name) : el.id) + "_error";
     var list = document.getElementById(id);
     var described = (target.getAttribute("aria-describedby") || "").split(" ").filter(function (x) { return x && x !== id; });
     if (!text) {
       if (list) list.parentNode.removeChild(list);
-      if (el.type !== "radio") el.removeAttribute("aria-invalid");
+      if (!set && !radio) el.removeAttribute("aria-invalid");
       if (described.length) target.setAttribute("aria-describedby", described.join(" ")); else target.removeAttribute("aria-describedby");
       return;
     }
@@ -268,46 +266,17 @@
       list = document.createElement("ul");
       list.className = "errorlist";
       list.id = id;
-      var anchor = el.type === "radio" ? target.querySelector("legend") : box.querySelector(".hint") || box.querySelector("label");
+      var anchor = set ? $all(":scope > legend, :scope > p.hint", set).pop() : radio ? target.querySelector("legend") : box.querySelector(".hint") || box.querySelector("label");
       if (anchor && anchor.parentNode) anchor.parentNode.insertBefore(list, anchor.nextSibling);
-      else box.insertBefore(list, box.firstChild);
+      else (set || box).insertBefore(list, (set || box).firstChild);
     }
     list.innerHTML = "";
     var li = document.createElement("li");
     li.textContent = text;
     list.appendChild(li);
-    if (el.type !== "radio") el.setAttribute("aria-invalid", "true");
+    if (!set && !radio) el.setAttribute("aria-invalid", "true");
     described.push(id);
     target.setAttribute("aria-describedby", described.join(" "));
-  }
-
-  // A question answered by ticking boxes: its message belongs to the question (after its
-  // legend and hint), as the server puts it, never inside one of the answers.
-  function showGroupProblem(set, name, text) {
-    var id = "id_" + name + "_error";
-    var list = document.getElementById(id);
-    var described = (set.getAttribute("aria-describedby") || "").split(" ").filter(function (x) { return x && x !== id; });
-    if (!text) {
-      if (list) list.parentNode.removeChild(list);
-      if (described.length) set.setAttribute("aria-describedby", described.join(" ")); else set.removeAttribute("aria-describedby");
-      return;
-    }
-    if (!list) {
-      list = document.createElement("ul");
-      list.className = "errorlist";
-      list.id = id;
-      var anchor = null;
-      Array.prototype.forEach.call(set.children, function (child) {
-        if (child.tagName === "LEGEND" || (child.classList.contains("hint") && child.tagName === "P")) anchor = child;
-      });
-      if (anchor) set.insertBefore(list, anchor.nextSibling); else set.insertBefore(list, set.firstChild);
-    }
-    list.innerHTML = "";
-    var li = document.createElement("li");
-    li.textContent = text;
-    list.appendChild(li);
-    described.push(id);
-    set.setAttribute("aria-describedby", described.join(" "));
   }
 
   function legendText(set) {
@@ -339,7 +308,7 @@
       var boxes = $all('input[type="checkbox"]', set);
       if (!boxes.length) return;
       var text = boxes.some(function (b) { return b.checked; }) ? "" : msg(form, "categories");
-      showGroupProblem(set, boxes[0].name, text);
+      showProblem(boxes[0], text, set);
       if (text) problems.push([boxes[0], text, set.getAttribute("data-summary-label") || legendText(set)]);
       boxes.forEach(function (b) { seen["box:" + b.name] = true; });
     });
@@ -395,7 +364,7 @@
       }
       var set = el.type === "checkbox" && el.closest("fieldset[data-choose-one]");
       if (set && el.checked && document.getElementById("id_" + el.name + "_error")) {
-        showGroupProblem(set, el.name, "");
+        showProblem(el, "", set);
       }
     });
   }
