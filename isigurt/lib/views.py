@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django.views.i18n import set_language as django_set_language
 
 from isigurt.lib import health
+from isigurt.lib.tone import ADULT, adult_tone
 
 
 @never_cache
@@ -164,7 +165,9 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         "had_pictures": bool(request.FILES) if fields is not None else False,
         "start_again_url": reverse(start_again) if start_again else request.path,
     }
-    response = render(request, "errors/csrf.html", context, status=403)
+    # Both report steps post who is telling us: an adult is addressed as "ju".
+    with adult_tone(request.POST.get("audience") == ADULT):
+        response = render(request, "errors/csrf.html", context, status=403)
     request.no_store = True  # type: ignore[attr-defined]
     response["Cache-Control"] = "no-store"
     return response

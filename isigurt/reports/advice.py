@@ -32,6 +32,7 @@ _NOT_YOUR_FAULT_EVEN_IF_SENT = _(
     " pressures you is the one doing wrong."
 )
 _PAYING_DOES_NOT_STOP = _("Do not pay: paying does not make it stop, they usually ask for more.")
+_STOP_REPLYING = _("Stop replying.")
 _SAVE_THEN_BLOCK = _(
     "First save the messages and the name of the profile, then block the person and report the"
     " account."
@@ -123,7 +124,8 @@ ADVICE: dict[str, dict[str, tuple[Promise, ...]]] = {
         ),
         (
             _NOT_YOUR_FAULT_EVEN_IF_SENT,
-            _("Stop replying and do not agree to meet."),
+            _STOP_REPLYING,
+            _("Do not agree to meet."),
             _SAVE_THEN_BLOCK,
             _TAKE_IT_DOWN_TEEN,
             _STOP_NCII_TEEN,
@@ -141,14 +143,15 @@ ADVICE: dict[str, dict[str, tuple[Promise, ...]]] = {
         (
             _("Do not pay and do not send anything more."),
             _("Do not delete the messages."),
-            _("Stop replying."),
+            _STOP_REPLYING,
             _TELL_ADULT_CHILD,
             _("We can help get the pictures taken down."),
         ),
         (
             _NOT_YOUR_FAULT_EVEN_IF_SENT,
             _PAYING_DOES_NOT_STOP,
-            _("Do not send more images and stop replying to them."),
+            _("Do not send more images."),
+            _STOP_REPLYING,
             _SAVE_THEN_BLOCK,
             _TAKE_IT_DOWN_TEEN,
             _STOP_NCII_TEEN,
@@ -215,3 +218,10 @@ ADVICE: dict[str, dict[str, tuple[Promise, ...]]] = {
         (_ADULT_CALL_HELPLINE,),
     ),
 }
+
+# Read before anything else but the first line when several categories' advice is combined:
+# paying a blackmailer never makes it stop.
+URGENT = (
+    _PAYING_DOES_NOT_STOP,
+    _ADULT_DO_NOT_PAY,
+)

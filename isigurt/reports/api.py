@@ -32,7 +32,7 @@ from isigurt.lib.ratelimit import (
     track_failure,
 )
 from isigurt.reports import services
-from isigurt.reports.categories import advice_for, category_specs
+from isigurt.reports.categories import advice_for_all, category_specs
 from isigurt.reports.models import Audience, Channel, Report
 from isigurt.reports.schemas import (
     INFORMATION_EXAMPLE,
@@ -288,7 +288,11 @@ def report_create(
             "tracking_code": submitted.tracking_code,
             "secret": submitted.secret,
             "status": submitted.report.status,
-            "advice": advice_for(submitted.report.category, submitted.report.audience),
+            # Every category named, main one first, each line once (as the web confirmation).
+            "advice": advice_for_all(
+                [submitted.report.category, *submitted.report.other_categories],
+                submitted.report.audience,
+            ),
         },
     )
 

@@ -12,7 +12,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from isigurt.reports.advice import ADVICE
+from isigurt.reports.advice import ADVICE, URGENT
 from isigurt.reports.models import Audience, Category
 from isigurt.reports.validation import (
     ALL_GROUPS,
@@ -229,6 +229,17 @@ def advice_for(category: str, audience: str) -> list[str]:
     if spec is None:
         return []
     return [str(line) for line in spec.advice.get(_audience(audience), ())]
+
+
+def advice_for_all(categories: Sequence[str], audience: str) -> list[str]:
+    """The advice for every category a report names, main one first, each line once; an
+    urgent line (do not pay) comes right after the first, wherever its category is."""
+    lines = list(
+        dict.fromkeys(line for category in categories for line in advice_for(category, audience))
+    )
+    urgent = {str(line) for line in URGENT}
+    first, rest = lines[:1], lines[1:]
+    return first + [x for x in rest if x in urgent] + [x for x in rest if x not in urgent]
 
 
 def category_label(category: str, audience: str) -> str:

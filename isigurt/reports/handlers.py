@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from isigurt.lib.tone import adult_tone
 from isigurt.outbox.registry import outbox_handler
 from isigurt.reports.models import (
     Audience,
@@ -129,7 +130,8 @@ def _send_reporter_email(notice_id: Any) -> None:
     language = report.language if report.language in dict(settings.LANGUAGES) else "sq"
     with translation.override(language):
         address = settings.SITE_URL.rstrip("/") + reverse("reports:track")
-        subject = _("I Sigurt: there is an answer for you")
+        with adult_tone(report.audience == Audience.ADULT):
+            subject = _("I Sigurt: there is an answer for you")
         if report.audience == Audience.ADULT:
             text = pgettext(
                 "e-mail to an adult",

@@ -22,9 +22,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import regex
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
+from django.core.validators import EmailValidator
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 from pydantic import (
     ConfigDict,
@@ -51,6 +51,9 @@ from isigurt.reports.models import (
     Gender,
 )
 
+PHONE_MESSAGE = gettext_noop(
+    "Give a phone number we can call, with 8 to 15 digits, like 069 123 4567 or +355 69 123 4567."
+)
 MAX_URLS = 20
 MAX_URL_LENGTH = 2048
 MAX_USERNAMES = 20
@@ -201,6 +204,46 @@ def normalise_phone(raw: str) -> str | None:
     if len(value) > MAX_PHONE_LENGTH or not _PHONE_RE.match(value) or not 3 <= digits <= 15:
         return None
     return value
+
+
+# A number the helpline can call back: Albanian (mobile 06x xxx xxxx, or a landline with its
+# area code, both starting with 0; a mobile without its 0, 6x xxx xxxx) or international
+# (+ or 00, then a country code that does not start with 0), 8 to 15 digits in all (after 00).
+MIN_CALLBACK_DIGITS = 8
+MAX_CALLBACK_DIGITS = 15
+_CALLBACK_SHAPE_RE = re.compile(r"^(?:\+[1-9]|00[1-9]|0[2-9]|6[0-9])")
+
+
+def callback_phone(raw: str) -> str | None:
+    """A reporter's call-back number, or None for junk ("12345", "11111111", letters)."""
+    value = normalise_phone(raw)
+    if value is None:
+        return None
+    digits = "".join(ch for ch in value if ch.isdigit())
+    compact = re.sub(r"[ ()./\-]", "", value)
+    if not _CALLBACK_SHAPE_RE.match(compact) or "+" in compact[1:]:
+        return None
+    counted = digits[2:] if compact.startswith("00") else digits
+    if compact.startswith("6") and len(counted) != 9:
+        return None  # a mobile written without its 0: 6x xxx xxxx
+    if not MIN_CALLBACK_DIGITS <= len(counted) <= MAX_CALLBACK_DIGITS or len(set(counted)) < 3:
+        return None
+    return value
+
+
+# A reporter's e-mail address: a plain local@domain.tld. No quoted local part, no IP-literal
+# domain, no localhost, no control characters (all of which Django's validator would accept).
+_validate_plain_email = EmailValidator(allowlist=())
+
+
+def plain_email(value: str) -> bool:
+    if any(ch in value for ch in '"[]\\') or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return False
+    try:
+        _validate_plain_email(value)
+    except DjangoValidationError:
+        return False
+    return True
 
 
 def active_language() -> Language:
@@ -434,13 +477,10 @@ class ReportDraft(PlaceChecks):
         if method == ContactMethod.ANONYMOUS:
             # Anonymous means anonymous: a contact typed and then left is not kept.
             return ""
-        if method == ContactMethod.PHONE and normalise_phone(value) is None:
-            raise refuse(_("Give a phone number we can call, like 069 123 4567."))
-        if method == ContactMethod.EMAIL:
-            try:
-                validate_email(value)
-            except DjangoValidationError:
-                raise refuse(_("Give an e-mail address, like name@example.com.")) from None
+        if method == ContactMethod.PHONE and callback_phone(value) is None:
+            raise refuse(_(PHONE_MESSAGE))
+        if method == ContactMethod.EMAIL and not plain_email(value):
+            raise refuse(_("Give an e-mail address, like name@example.com."))
         return value
 
     @field_validator("contact_consent")

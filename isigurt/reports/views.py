@@ -17,6 +17,7 @@ Quick exit ends all three at once (``quick_exit``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -52,9 +53,10 @@ from isigurt.lib.ratelimit import (
     track_attempt,
     track_failure,
 )
+from isigurt.lib.tone import adult_tone
 from isigurt.lib.views import retry_after_minutes
 from isigurt.reports.categories import (
-    advice_for,
+    advice_for_all,
     category_label,
     category_specs,
     combined_spec,
@@ -101,11 +103,40 @@ def _no_store(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _speaks_to(audience_of: Callable[[HttpRequest], str | None]) -> Callable[[Any], Any]:
+    """The page addresses an adult reporter as "ju" in Albanian (see ``isigurt.lib.tone``)."""
+
+    def wrap(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            with adult_tone(audience_of(request) == Audience.ADULT):
+                return view(request, *args, **kwargs)
+
+        return inner
+
+    return wrap
+
+
+def _asked_audience(request: HttpRequest) -> str | None:
+    return request.POST.get("audience") or request.GET.get("audience")
+
+
+def _step1_audience(request: HttpRequest) -> str | None:
+    step1 = _step1(request)
+    return step1["audience"] if step1 else None
+
+
+def _done_audience(request: HttpRequest) -> str | None:
+    done = request.session.get(DONE_KEY)
+    return done.get("audience") if isinstance(done, dict) else None
+
+
 # --- step 1 --------------------------------------------------------------------------------
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_not_required
+@_speaks_to(_asked_audience)
 def report_start(request: HttpRequest) -> HttpResponse:
     """Who is telling us (a link per audience), then what happened and is a child in danger."""
     audience = request.POST.get("audience") or request.GET.get("audience") or ""
@@ -181,6 +212,7 @@ def _busy_message() -> str:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_not_required
+@_speaks_to(_step1_audience)
 def report_form(request: HttpRequest) -> HttpResponse:
     """Only the questions that fit the category: form → report_submit → redirect.
 
@@ -313,18 +345,16 @@ def _form_context(
 @never_cache
 @require_safe
 @login_not_required
+@_speaks_to(_done_audience)
 def report_done(request: HttpRequest) -> HttpResponse:
     """The tracking code and secret, shown once; then only the advice remains."""
     done = _done_receipt(request.session.pop(DONE_KEY, None))
     context: dict[str, Any] = {"done": done}
     if done:
         # The advice for everything the reporter named, main one first, each line once.
-        lines = [
-            line
-            for category in done.get("categories") or [done["category"]]
-            for line in advice_for(category, done["audience"])
-        ]
-        context["advice"] = list(dict.fromkeys(lines))
+        context["advice"] = advice_for_all(
+            done.get("categories") or [done["category"]], done["audience"]
+        )
         context["category_label"] = category_label(done["category"], done["audience"])
     response = render(request, "reports/done.html", context)
     return _no_store(request, response)

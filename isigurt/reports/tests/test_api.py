@@ -229,6 +229,24 @@ def test_a_malformed_idempotency_key_is_400(client):
             report_payload(contact_method="email", contact_value="nope", contact_consent=True),
             "contact_value",
         ),
+        (
+            report_payload(contact_method="phone", contact_value="12345", contact_consent=True),
+            "contact_value",
+        ),
+        (
+            report_payload(
+                contact_method="email",
+                contact_value='"a,b@evil.example"@example.com',
+                contact_consent=True,
+            ),
+            "contact_value",
+        ),
+        (
+            report_payload(
+                contact_method="email", contact_value="x@[127.0.0.1]", contact_consent=True
+            ),
+            "contact_value",
+        ),
         (report_payload(contact_method="carrier_pigeon"), "contact_method"),
         (report_payload(platform="x" * 101), "platform"),
         (report_payload(description="nul\u0000byte"), "description"),

@@ -545,3 +545,57 @@ def test_the_app_with_its_css_and_js_weighs_under_100_kb(client):
                     total += Path(found).stat().st_size
         print(path, total)
         assert total < 100 * 1024, (path, total)
+
+
+# --- 4. the advice of every category named -------------------------------------------------------
+
+
+@LANGUAGES
+def test_the_app_shows_the_advice_of_every_category_named_with_real_links(
+    context, live_server, language
+):
+    page = context.new_page()
+    page.goto(live_server.url + app_path(language))
+    page.check("input[name=audience][value=teen]")
+    page.check("input[name=category][value=grooming]")
+    page.check("input[name=category][value=sextortion]")
+    page.fill("#id_description", "Placeholder report naming two things.")
+    page.click("#app-form button[type=submit]")
+    page.wait_for_selector(".receipt .advice li", timeout=15_000)
+    lines = [line.strip() for line in page.locator(".receipt .advice li").all_inner_texts()]
+    do_not_pay = said(
+        language, "Do not pay: paying does not make it stop, they usually ask for more."
+    )
+    stop_replying = said(language, "Do not agree to meet.")
+    assert do_not_pay in lines  # the second category's advice
+    assert stop_replying in lines  # the main category's advice
+    assert len(lines) == len(set(lines))  # each line once
+    links = page.locator(".receipt .advice a")
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert hrefs == ["https://takeitdown.ncmec.org/", "https://stopncii.org/"]
+
+
+# --- 5. codes written down, the app closed: the report can still be opened -------------------
+
+
+@LANGUAGES
+def test_after_the_app_was_closed_the_written_down_codes_open_the_report(
+    context, live_server, language
+):
+    page = context.new_page()
+    page.goto(live_server.url + app_path(language))
+    code, secret = send_report(page)
+    page.close()  # codes not kept: gone with the app
+    page = context.new_page()
+    page.goto(live_server.url + app_path(language))
+    page.wait_for_function(f"{store('receipts')}.then(rs => rs.length === 0)")
+    link = page.locator("#track-link")
+    assert link.is_visible()  # on the start screen, without opening My reports
+    assert link.inner_text().strip() == said(language, "I have a tracking code and a secret")
+    link.click()
+    page.fill("#id_tracking_code", code)
+    page.fill("#id_secret", secret)
+    page.click("#track-form button[type=submit]")
+    page.wait_for_selector("#report-status")
+    assert code.replace("-", "") in page.content().replace("-", "")
+    assert (page.url.split("/")[3] == "en") == (language == "en")  # in the app's language

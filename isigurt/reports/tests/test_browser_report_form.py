@@ -2,6 +2,9 @@
 things that happened, the county filled in from the municipality; JavaScript on and off."""
 
 import pytest
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from isigurt.lib.testing.site import site_ready
 from isigurt.reports.models import Report
@@ -12,6 +15,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
+CHOOSE = "Choose what happened, so we can ask the right questions."
 PIECES = ["👨‍👩‍👧‍👦", "🇦🇱", "👍🏽", "e\u0301", "1\ufe0f\u20e3", "a"]
 
 
@@ -218,3 +222,50 @@ def test_the_error_summary_in_the_page_has_no_double_colons(page, live_server):
     assert lines
     assert not [line for line in lines if "::" in line or "?:" in line]
     assert any(line.startswith("Your phone number or e-mail address: ") for line in lines)
+
+
+@pytest.mark.parametrize("language", ["sq", "en"])
+def test_with_javascript_the_choose_message_belongs_to_the_question_not_a_card(
+    page, live_server, language
+):
+    with translation.override(language):
+        start = reverse("reports:start")
+    page.goto(f"{live_server.url}{start}?audience=child")
+    card = page.locator(".choice-card").first
+    height = card.bounding_box()["height"]
+    page.click("#start-form button[type=submit]")
+    error = page.locator("fieldset.categories > ul.errorlist")
+    assert error.is_visible()
+    assert page.locator(".choice-card .errorlist").count() == 0  # no card carries it
+    assert page.locator(".choice-card [aria-invalid]").count() == 0
+    assert card.bounding_box()["height"] == height  # the first card keeps its layout
+    described = page.get_attribute("fieldset.categories", "aria-describedby") or ""
+    assert error.get_attribute("id") in described.split()
+    with translation.override(language):
+        expected = f"{gettext('What happened?')} {gettext(CHOOSE)}"
+    assert page.locator("#error-summary li").first.inner_text().strip() == expected
+    page.check("input[name=category][value=bullying]")  # answered: the message goes
+    assert page.locator("fieldset.categories ul.errorlist").count() == 0
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_a_junk_call_back_number_is_refused_on_the_web_as_by_the_api(
+    new_context, live_server, javascript
+):
+    page = new_context(java_script_enabled=javascript).new_page()
+    page.goto(f"{live_server.url}/en/report/?audience=teen")
+    page.check("input[name=category][value=bullying]")
+    page.click("#start-form button[type=submit]")
+    page.wait_for_url("**/en/report/details/")
+    page.check("input[name=contact_method][value=phone]")
+    page.fill("#id_contact_value", "12345")
+    page.check("#id_contact_consent")
+    page.click("#report-form button[type=submit]")
+    error = page.locator("#id_contact_value_error")
+    error.wait_for()
+    assert "8 to 15 digits" in error.inner_text()
+    assert Report.objects.count() == 0
+    page.fill("#id_contact_value", "+355 69 123 4567")
+    page.click("#report-form button[type=submit]")
+    page.wait_for_url("**/en/report/sent/")
+    assert Report.objects.get().contact_value == "+355 69 123 4567"

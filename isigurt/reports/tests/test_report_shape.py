@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from isigurt.geography.services import geography_load
+from isigurt.reports.categories import advice_for, advice_for_all
 from isigurt.reports.models import Category, Report
 from isigurt.reports.tests.factories import (
     clear_cache,  # noqa: F401 — fixture
@@ -211,10 +212,25 @@ def test_the_confirmation_gives_the_advice_for_everything_named(client):
     start(client, categories=("grooming", "sextortion"))
     send(client, description="Placeholder.")
     html = unescape(client.get(url("reports:done")).content.decode())
-    assert "Stop replying and do not agree to meet." in html  # grooming
-    assert "Do not send more images and stop replying to them." in html  # sextortion
-    # Both lists say to save the messages before blocking: said once.
+    assert "Do not agree to meet." in html  # grooming
+    assert "Do not send more images." in html  # sextortion
+    # Both lists say to save the messages before blocking, and to stop replying: said once.
     assert html.count("First save the messages and the name of the profile") == 1
+    assert html.count("Stop replying") == 1
+
+
+@pytest.mark.parametrize("language", ["sq", "en"])
+def test_a_teenager_blackmailed_reads_do_not_pay_first_and_stop_replying_once(language):
+    with translation.override(language):
+        do_not_pay = gettext("Do not pay: paying does not make it stop, they usually ask for more.")
+        alone = advice_for(Category.SEXTORTION, "teen")
+        combined = advice_for_all([Category.GROOMING, Category.SEXTORTION], "teen")
+        stop = gettext("Stop replying.")
+    for lines in (alone, combined):
+        assert lines.index(do_not_pay) == 1  # right after "it is not your fault"
+        assert sum(stop.rstrip(".").lower() in line.lower() for line in lines) == 1
+    if language == "sq":
+        assert not any("mos iu përgjigj" in line for line in combined)
 
 
 def test_step_one_still_needs_something_chosen(client):

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 from pydantic import ValidationError
 
 from isigurt.audit.models import AuditEntry
@@ -147,6 +147,72 @@ def test_a_contact_needs_a_valid_value_and_consent():
     errors = draft_errors(contact_method="email", contact_value="not-an-address")
     assert set(errors) == {"contact_value", "contact_consent"}
     ok = draft_errors(contact_method="phone", contact_value="069 123 4567", contact_consent=True)
+    assert ok == {}
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "069 123 4567",
+        "0691234567",
+        "069-123-4567",
+        "04 222 3344",
+        "052 123 456",
+        "+355 69 123 4567",
+        "00355 69 123 4567",
+        "+44 20 7946 0958",
+        "69 123 4567",
+    ],
+)
+def test_a_real_call_back_number_is_accepted(number):
+    assert draft_errors(contact_method="phone", contact_value=number, contact_consent=True) == {}
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "12345",
+        "1234 5678",
+        "11111111",
+        "0000 0000",
+        "069 12",
+        "+0 69 123 4567",
+        "+355 69 123 4567 8901 2",
+        "069 123 4567 ext",
+        "6912345",
+        "069+1234567",
+    ],
+)
+def test_a_junk_call_back_number_is_refused_with_a_clear_message(number):
+    errors = draft_errors(contact_method="phone", contact_value=number, contact_consent=True)
+    assert set(errors) == {"contact_value"}
+    with translation.override("en"):
+        errors = draft_errors(contact_method="phone", contact_value=number, contact_consent=True)
+    assert "8 to 15 digits" in errors["contact_value"][0]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        '"a,b@evil.example"@example.com',
+        '"a\x01b"@example.com',
+        "x@[127.0.0.1]",
+        "x@[IPv6:::1]",
+        "x@localhost",
+        "a\x07b@example.com",
+        "nope",
+        "a@b",
+    ],
+)
+def test_a_reporter_e_mail_must_be_a_plain_address(address):
+    errors = draft_errors(contact_method="email", contact_value=address, contact_consent=True)
+    assert set(errors) == {"contact_value"}
+
+
+def test_a_plain_e_mail_address_is_accepted():
+    ok = draft_errors(
+        contact_method="email", contact_value="prind.shembull@example.al", contact_consent=True
+    )
     assert ok == {}
 
 

@@ -595,3 +595,13 @@ def test_the_call_back_service_refuses_a_time_at_the_calendar_s_edge(operator):
     with pytest.raises(ReportInvalid) as refused:
         report_callback_record(report=report, actor=operator, called_at=edge, outcome="reached")
     assert refused.value.errors == {"called_at": ["Give a time within the last year."]}
+
+
+@pytest.mark.parametrize(("audience", "subject"), [("adult", "për ju"), ("teen", "për ty")])
+def test_the_answer_e_mail_subject_addresses_an_adult_as_ju(
+    staff_client, operator, django_capture_on_commit_callbacks, audience, subject
+):
+    report = email_report(language="sq", audience=audience)
+    mail.outbox.clear()
+    _reply(staff_client(operator), report, "Placeholder.", django_capture_on_commit_callbacks)
+    assert mail.outbox[0].subject.endswith(subject)

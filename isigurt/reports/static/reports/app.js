@@ -27,6 +27,22 @@
     return node;
   }
 
+  // A line of advice, its web addresses made links (as the web confirmation page does).
+  function linked(line) {
+    var li = el("li");
+    String(line).split(/(https?:\/\/[^\s<>"]+)/).forEach(function (part, i) {
+      if (i % 2 === 0) { if (part) li.appendChild(document.createTextNode(part)); return; }
+      var tail = (part.match(/[.,;:!?)]+$/) || [""])[0];
+      var url = part.slice(0, part.length - tail.length);
+      var a = el("a", "", url);
+      a.href = url;
+      a.rel = "noopener noreferrer";
+      li.appendChild(a);
+      if (tail) li.appendChild(document.createTextNode(tail));
+    });
+    return li;
+  }
+
   // --- language: Albanian unless the reporter chose English in the app ---------------------
   try {
     var chosen = localStorage.getItem(LANG_KEY);
@@ -618,7 +634,7 @@
         if (receipt.advice && receipt.advice.length) {
           li.appendChild(el("p", "", texts.advice));
           var ul = el("ul", "advice");
-          receipt.advice.forEach(function (line) { ul.appendChild(el("li", "", line)); });
+          receipt.advice.forEach(function (line) { ul.appendChild(linked(line)); });
           li.appendChild(ul);
         }
         var done = el("button", "button secondary", texts.dismiss);

@@ -209,9 +209,15 @@
   function msg(form, name) { return form.getAttribute("data-msg-" + name) || form.getAttribute("data-msg-invalid") || ""; }
   var EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+  // As validation.callback_phone: 0…, 6x xxx xxxx, + or 00; 8 to 15 digits, not all alike.
   function phoneOk(v) {
-    var digits = (v.match(/[0-9]/g) || []).length;
-    return /^\+?[0-9 ()./\-]+$/.test(v) && digits >= 3 && digits <= 15 && v.length <= 32;
+    v = v.trim();
+    var c = v.replace(/[ ()./\-]/g, ""), d = c.replace(/\D/g, "");
+    if (!/^\+?[0-9 ()./\-]+$/.test(v) || v.length > 32 || d.length > 15) return false;
+    if (!/^(?:\+[1-9]|00[1-9]|0[2-9]|6[0-9])/.test(c)) return false;
+    if (c.indexOf("00") === 0) d = d.slice(2);
+    if (c.charAt(0) === "6" && d.length !== 9) return false;
+    return d.length >= 8 && d.split("").filter(function (x, i, a) { return a.indexOf(x) === i; }).length > 2;
   }
 
   function problemFor(form, el) {
@@ -241,15 +247,18 @@
     return "";
   }
 
-  function showProblem(el, text) {
+  // With ``set`` (a question answered by ticking boxes) the message belongs to the question,
+  // after its legend and hint, as the server puts it: never inside one of the answers.
+  function showProblem(el, text, set) {
     var box = el.closest(".field") || el.parentNode;
-    var target = el.type === "radio" ? (el.closest("fieldset") || el) : el;
-    var id = (el.type === "radio" ? el.name && ("id_" + el.name) : el.id) + "_error";
+    var radio = el.type === "radio";
+    var target = set || (radio ? (el.closest("fieldset") || el) : el);
+    var id = (set || radio ? el.name && ("id_" + el.name) : el.id) + "_error";
     var list = document.getElementById(id);
     var described = (target.getAttribute("aria-describedby") || "").split(" ").filter(function (x) { return x && x !== id; });
     if (!text) {
       if (list) list.parentNode.removeChild(list);
-      if (el.type !== "radio") el.removeAttribute("aria-invalid");
+      if (!set && !radio) el.removeAttribute("aria-invalid");
       if (described.length) target.setAttribute("aria-describedby", described.join(" ")); else target.removeAttribute("aria-describedby");
       return;
     }
@@ -257,17 +266,22 @@
       list = document.createElement("ul");
       list.className = "errorlist";
       list.id = id;
-      var anchor = el.type === "radio" ? target.querySelector("legend") : box.querySelector(".hint") || box.querySelector("label");
+      var anchor = set ? $all(":scope > legend, :scope > p.hint", set).pop() : radio ? target.querySelector("legend") : box.querySelector(".hint") || box.querySelector("label");
       if (anchor && anchor.parentNode) anchor.parentNode.insertBefore(list, anchor.nextSibling);
-      else box.insertBefore(list, box.firstChild);
+      else (set || box).insertBefore(list, (set || box).firstChild);
     }
     list.innerHTML = "";
     var li = document.createElement("li");
     li.textContent = text;
     list.appendChild(li);
-    if (el.type !== "radio") el.setAttribute("aria-invalid", "true");
+    if (!set && !radio) el.setAttribute("aria-invalid", "true");
     described.push(id);
     target.setAttribute("aria-describedby", described.join(" "));
+  }
+
+  function legendText(set) {
+    var legend = set.querySelector("legend");
+    return legend ? legend.textContent.trim() : "";
   }
 
   function labelText(el) {
@@ -294,8 +308,8 @@
       var boxes = $all('input[type="checkbox"]', set);
       if (!boxes.length) return;
       var text = boxes.some(function (b) { return b.checked; }) ? "" : msg(form, "categories");
-      showProblem(boxes[0], text);
-      if (text) problems.push([boxes[0], text]);
+      showProblem(boxes[0], text, set);
+      if (text) problems.push([boxes[0], text, set.getAttribute("data-summary-label") || legendText(set)]);
       boxes.forEach(function (b) { seen["box:" + b.name] = true; });
     });
     $all("input, select, textarea", form).forEach(function (el) {
@@ -323,7 +337,7 @@
         var li = document.createElement("li");
         var a = document.createElement("a");
         a.href = "#" + p[0].id;
-        var label = labelText(p[0]);
+        var label = p.length > 2 ? p[2] : labelText(p[0]);
         a.textContent = summaryLine(label, p[1]);
         li.appendChild(a);
         list.appendChild(li);
@@ -347,6 +361,10 @@
       var el = event.target;
       if (el.name && el.type !== "radio" && el.getAttribute("aria-invalid")) {
         showProblem(el, problemFor(form, el));
+      }
+      var set = el.type === "checkbox" && el.closest("fieldset[data-choose-one]");
+      if (set && el.checked && document.getElementById("id_" + el.name + "_error")) {
+        showProblem(el, "", set);
       }
     });
   }
