@@ -37,6 +37,7 @@ from isigurt.helpline.services import (
     contact_log,
     contact_update,
 )
+from isigurt.lib.validation import refusals_onto_form
 
 
 @require_safe
@@ -185,9 +186,7 @@ def contact_callback(request: HttpRequest, contact_id: UUID) -> HttpResponse:
                 request=request,
             )
         except ContactInvalid as exc:
-            for name, problems in exc.errors.items():
-                for problem in problems:
-                    form.add_error(name if name in form.fields else None, problem)
+            refusals_onto_form(form, exc.errors)
         else:
             messages.success(request, _("Call-back recorded."))
             return redirect("helpline:contact_detail", contact_id=contact.pk)

@@ -75,3 +75,14 @@ def messages_by_field(
             if message not in messages:
                 messages.append(message)
     return by_field
+
+
+def refusals_onto_form(
+    form: Any, errors: Mapping[str, Iterable[str]], field: str | None = None
+) -> None:
+    """A service's refusals shown on the form: all on ``field`` when given, else each on the
+    field it names (or on the whole form when the form has no such field)."""
+    for name, problems in errors.items():
+        target = field if field is not None else (name if name in form.fields else None)
+        for problem in problems:
+            form.add_error(target, problem)

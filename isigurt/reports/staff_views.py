@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from isigurt.lib.validation import refusals_onto_form
 from isigurt.reports.forms import ReplyForm, StatusForm
 from isigurt.reports.models import Report
 from isigurt.reports.permissions import access_evidence, access_report, can_list_reports
@@ -128,9 +129,7 @@ def staff_status(request: HttpRequest, report_id: UUID) -> HttpResponse:
                 report=report, status=form.cleaned_data["status"], actor=request.user
             )
         except ReportInvalid as exc:
-            for problems in exc.errors.values():
-                for problem in problems:
-                    form.add_error("status", problem)
+            refusals_onto_form(form, exc.errors, "status")
         else:
             messages.success(request, _("Status changed."))
             return redirect("reports:staff_detail", report_id=report.pk)
@@ -147,9 +146,7 @@ def staff_reply(request: HttpRequest, report_id: UUID) -> HttpResponse:
         try:
             report_message_post(report=report, body=form.cleaned_data["body"], actor=request.user)
         except ReportInvalid as exc:
-            for problems in exc.errors.values():
-                for problem in problems:
-                    form.add_error("body", problem)
+            refusals_onto_form(form, exc.errors, "body")
         else:
             messages.success(
                 request, _("Your answer was sent. The reporter sees it with their code.")
@@ -180,9 +177,7 @@ def staff_callback(request: HttpRequest, report_id: UUID) -> HttpResponse:
         try:
             report_callback_record(report=report, actor=request.user, **form.cleaned_data)
         except ReportInvalid as exc:
-            for name, problems in exc.errors.items():
-                for problem in problems:
-                    form.add_error(name if name in form.fields else None, problem)
+            refusals_onto_form(form, exc.errors)
         else:
             messages.success(request, _("Call-back recorded."))
             return redirect("reports:staff_detail", report_id=report.pk)

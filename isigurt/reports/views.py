@@ -54,6 +54,7 @@ from isigurt.lib.ratelimit import (
     track_failure,
 )
 from isigurt.lib.tone import adult_tone
+from isigurt.lib.validation import refusals_onto_form
 from isigurt.lib.views import retry_after_minutes
 from isigurt.reports.categories import (
     advice_for_all,
@@ -525,9 +526,7 @@ def _followup_post(
         try:
             post(report, form.cleaned_data[field])
         except ReportInvalid as exc:
-            for problems in exc.errors.values():
-                for problem in problems:
-                    form.add_error(field, problem)
+            refusals_onto_form(form, exc.errors, field)
         else:
             messages.success(request, done)
             return redirect("reports:track")
