@@ -26,6 +26,20 @@ Who may do what with the helpline's contacts (calls, chats, messages, visits; de
     institution officer         none (a contact is the helpline's; cases will be referred)
     blocking officer, statistics viewer, editor, trainer, youth coordinator,
     platform administrator      none (statistics viewers will see aggregates only)
+
+Who may do what with cases and referrals (decision 0014):
+
+    role                        cases of the helpline         referrals
+    helpline operator           read and write (open, triage, refer a case, withdraw a
+                                notes, tasks, status, links,  referral, ask a question
+                                merge, hand over their own)
+    helpline supervisor         as the operator, and change   as the operator
+                                priority, assign, reassign
+    institution officer         only cases referred to the    read and write the referrals to
+                                organisation, only the        the organisation (acknowledge,
+                                shared fields, read-only      update, outcome; a child
+                                                              protection unit's procedure)
+    everyone else               none                          none
 """
 
 from __future__ import annotations
@@ -54,6 +68,18 @@ HELPLINE_REPORTS: dict[str, Access] = {
 HELPLINE_CONTACTS: dict[str, Access] = {
     Role.HELPLINE_OPERATOR: Access.WRITE,
     Role.HELPLINE_SUPERVISOR: Access.WRITE,
+}
+
+
+# Cases of the helpline (only those of the user's own organisation).
+HELPLINE_CASES: dict[str, Access] = {
+    Role.HELPLINE_OPERATOR: Access.WRITE,
+    Role.HELPLINE_SUPERVISOR: Access.WRITE,
+}
+
+# Referrals an institution received (only those to the user's own organisation).
+INSTITUTION_REFERRALS: dict[str, Access] = {
+    Role.INSTITUTION_OFFICER: Access.WRITE,
 }
 
 
@@ -104,6 +130,38 @@ def can_read_helpline_contacts(user: Any) -> bool:
 
 def can_change_helpline_contacts(user: Any) -> bool:
     return helpline_contacts_access(user) is Access.WRITE
+
+
+def helpline_cases_access(user: Any) -> Access | None:
+    """The widest access the user's roles give to the helpline's cases, or None."""
+    return _widest_access(user, HELPLINE_CASES)
+
+
+def can_read_helpline_cases(user: Any) -> bool:
+    return helpline_cases_access(user) is not None
+
+
+def can_change_helpline_cases(user: Any) -> bool:
+    return helpline_cases_access(user) is Access.WRITE
+
+
+def can_supervise_cases(user: Any) -> bool:
+    """Change a case's priority, assign and reassign cases: supervisors only."""
+    staff = active_user(user)
+    return bool(staff and staff.has_role(Role.HELPLINE_SUPERVISOR))
+
+
+def institution_referrals_access(user: Any) -> Access | None:
+    """The widest access the user's roles give to referrals received by their organisation."""
+    return _widest_access(user, INSTITUTION_REFERRALS)
+
+
+def can_read_received_referrals(user: Any) -> bool:
+    return institution_referrals_access(user) is not None
+
+
+def can_answer_received_referrals(user: Any) -> bool:
+    return institution_referrals_access(user) is Access.WRITE
 
 
 def can_use_admin(user: Any) -> bool:

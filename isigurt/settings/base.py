@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "isigurt.hub",
     "isigurt.reports",
     "isigurt.helpline",
+    "isigurt.cases",
+    "isigurt.referrals",
     "isigurt.outbox",
 ]
 
