@@ -64,6 +64,7 @@ from isigurt.reports.models import (
     ReportStatus,
 )
 from isigurt.reports.permissions import report_changeable_by
+from isigurt.reports.signals import report_added_to, report_answered
 from isigurt.reports.validation import ReportDraft, clean_message
 
 logger = logging.getLogger(__name__)
@@ -562,6 +563,10 @@ def _post(*, report: Report, body: str, actor: Any, kind: str) -> ReportMessage:
             report_danger_acknowledge(report=report, actor=actor)
         if actor is not None and reporter_wants_email(report):
             outbox_enqueue(topic=REPORT_ANSWERED_TOPIC, payload={"message_id": str(message.pk)})
+        if actor is not None:
+            report_answered.send(sender=Report, report=report, message=message, actor=actor)
+        else:
+            report_added_to.send(sender=Report, report=report, message=message)
     return message
 
 
@@ -883,6 +888,7 @@ def evidence_attach(
         with transaction.atomic():
             (evidence,) = _store_pictures(report=report, pictures=[picture], written=written)
             _mark_reporter_activity(report)
+            report_added_to.send(sender=Report, report=report, message=None)
     except BaseException:
         _remove_files(written)
         raise
@@ -912,6 +918,7 @@ def evidence_add(*, report: Report, pictures: Sequence[Picture]) -> list[Evidenc
             stored = _store_pictures(report=report, pictures=pictures, written=written)
             if stored:
                 _mark_reporter_activity(report)
+                report_added_to.send(sender=Report, report=report, message=None)
             return stored
     except BaseException:
         _remove_files(written)

@@ -166,6 +166,9 @@ EVIDENCE_ROOT = Path(env_str("ISIGURT_EVIDENCE_ROOT", str(VAR_DIR / "evidence"))
 
 # Field encryption (isigurt.lib.crypto): "id:base64key,id:base64key", newest first.
 FIELD_ENCRYPTION_KEYS = env_str("FIELD_ENCRYPTION_KEYS", "")
+# Keyed blind indexes for search and linking (isigurt.lib.blind_index): keys of their own,
+# "id:base64key,id:base64key", newest first; empty derives one from SECRET_KEY (dev only).
+BLIND_INDEX_KEYS = env_str("BLIND_INDEX_KEYS", "")
 
 # Audit log (isigurt.audit): the Ed25519 key that signs its checkpoints, the 32-byte seed in
 # base64 (`manage.py audit_signing_key --generate`); empty derives one from SECRET_KEY (dev only).
