@@ -26,7 +26,6 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import psycopg
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
@@ -42,6 +41,7 @@ from isigurt.audit.models import (
     normalised_ip,
 )
 from isigurt.lib.client import client_address
+from isigurt.lib.db import prepared_cursor
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -197,7 +197,7 @@ def _insert(connection: Any, values: list[Any]) -> int:
     if connection.vendor == "postgresql":
         # The values are already plain: no per-field preparation through the model.
         values = [*values[:7], _encode_fields(values[7]), *values[8:]]
-        with _prepared_cursor(connection) as cursor:
+        with prepared_cursor(connection) as cursor:
             cursor.execute(_insert_sql(connection.vendor), values)
             return int(cursor.fetchone()[0])
     values = [
@@ -207,42 +207,6 @@ def _insert(connection: Any, values: list[Any]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(_insert_sql(connection.vendor), values)
         return int(cursor.fetchone()[0])
-
-
-def _prepared_cursor(connection: Any) -> Any:
-    """A cursor whose statements the server parses and plans once per connection.
-
-    The platform's other cursors bind values on the client (Django's default), so each
-    statement is parsed and planned anew; the entry's INSERT runs on every audited action, so
-    it is a prepared statement instead (psycopg binds its values on the server). The cursor
-    goes through Django's wrappers as any other: query logging, execute wrappers, errors.
-    """
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    raw = connection.connection
-    if raw.prepare_threshold is None:
-        # Django turns automatic preparation off; only an explicit prepare=True prepares.
-        raw.prepare_threshold = _NEVER_BY_COUNT
-    with connection.wrap_database_errors:
-        cursor = _PreparedCursor(raw)
-    if connection.queries_logged:
-        return connection.make_debug_cursor(cursor)
-    return connection.make_cursor(cursor)
-
-
-_NEVER_BY_COUNT = 2**31
-
-
-class _PreparedCursor(psycopg.Cursor[Any]):
-    """Server-side binding; every statement prepared (once per connection, by psycopg)."""
-
-    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        return super().execute(query, params, prepare=True)
-
-    def _send_query_prepared(self, name: bytes, pgq: Any, **kwargs: Any) -> None:
-        # The statement's text (with $n marks) for Django's query log, as for other queries.
-        self._query = pgq
-        super()._send_query_prepared(name, pgq, **kwargs)
 
 
 _encode_fields = json.JSONEncoder(ensure_ascii=False).encode

@@ -76,11 +76,23 @@ def outbox_enqueue(*, topic: str, payload: dict[str, Any]) -> OutboxMessage:
     after the commit: inline when no broker is configured, else by the relay process. Nothing is
     relayed when the transaction rolls back.
     """
+    message = outbox_message_new(topic=topic, payload=payload)
+    message.save(force_insert=True)
+    outbox_message_written(message)
+    return message
+
+
+def outbox_message_new(*, topic: str, payload: dict[str, Any]) -> OutboxMessage:
+    """A checked message not yet written, for a caller that inserts it beside its own rows
+    (isigurt.lib.db.insert_together); call ``outbox_message_written`` once it is."""
     _validate(topic, payload)
-    message = OutboxMessage.objects.create(topic=topic, payload=dict(payload))
+    return OutboxMessage(topic=topic, payload=dict(payload))
+
+
+def outbox_message_written(message: OutboxMessage) -> None:
+    """After the message's INSERT: without a broker, handle it inline after the commit."""
     if not settings.CELERY_BROKER_URL:
         transaction.on_commit(partial(_handle_inline_after_commit, message.id), robust=True)
-    return message
 
 
 def _handle_inline_after_commit(message_id: uuid.UUID) -> None:

@@ -33,12 +33,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, connection, models, transaction
-from django.db.models import sql
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from isigurt.lib.db import insert_together
 from isigurt.lib.images import (
     MAX_FILES_PER_REPORT,
     DecoderBusy,
@@ -285,39 +285,6 @@ def _new_report(
     return report, secret
 
 
-def _insert_together(*rows: models.Model) -> None:
-    """Insert new rows in one statement on PostgreSQL (a data-modifying WITH), in order.
-
-    Each row's INSERT is the one ``save(force_insert=True)`` would send (Django's compiler:
-    defaults, ``auto_now_add``, encrypted fields); the rows' ids are set before (UUIDs), so
-    nothing needs to come back. Foreign keys are checked at the end of the statement or the
-    transaction, so a row may refer to one written beside it. Elsewhere, one save each.
-    """
-    if connection.vendor != "postgresql":
-        for row in rows:
-            row.save(force_insert=True)
-        return
-    statements: list[str] = []
-    params: list[Any] = []
-    for row in rows:
-        meta = row._meta
-        fields = [field for field in meta.local_concrete_fields if not field.generated]
-        query = sql.InsertQuery(type(row))
-        query.insert_values(fields, [row])
-        ((statement, values),) = query.get_compiler(connection=connection).as_sql()
-        statements.append(statement)
-        params.extend(values)
-    *first, last = statements
-    text = "".join(
-        f"WITH _{n} AS ({s}) " if n == 0 else f", _{n} AS ({s}) " for n, s in enumerate(first)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(text + last, params)
-    for row in rows:
-        row._state.adding = False
-        row._state.db = connection.alias
-
-
 def report_submit(
     *,
     draft: ReportDraft,
@@ -344,7 +311,7 @@ def report_submit(
     returns, i.e. after the commit.
     """
     from isigurt.audit.services import audit_record
-    from isigurt.outbox.services import outbox_enqueue
+    from isigurt.outbox.services import outbox_message_new, outbox_message_written
 
     if idempotency_key is not None and not idempotency_key_valid(idempotency_key):
         raise ReportInvalid(
@@ -366,11 +333,14 @@ def report_submit(
             if taken:
                 code = _free_code()
             report, secret = _new_report(draft, channel=channel, flagged=flagged, code=code)
+            follow_up = outbox_message_new(
+                topic=REPORT_RECEIVED_TOPIC, payload={"report_id": str(report.id)}
+            )
             if idempotency_key is None:
-                _insert_together(report)
+                insert_together(report, follow_up)
             else:
-                # The report and its key's record: one statement, one round trip.
-                _insert_together(
+                # The report, its key's record and its follow-up: one statement, one round trip.
+                insert_together(
                     report,
                     IdempotencyRecord(
                         key=idempotency_key,
@@ -379,9 +349,10 @@ def report_submit(
                         secret=secret,
                         response={"tracking_code": report.display_code, "status": report.status},
                     ),
+                    follow_up,
                 )
+            outbox_message_written(follow_up)
             _store_pictures(report=report, pictures=decoded, written=written)
-            outbox_enqueue(topic=REPORT_RECEIVED_TOPIC, payload={"report_id": str(report.id)})
             audit_record(
                 actor=None,
                 action="report.submitted",
