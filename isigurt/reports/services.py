@@ -64,6 +64,7 @@ from isigurt.reports.models import (
     ReportStatus,
 )
 from isigurt.reports.permissions import report_changeable_by
+from isigurt.reports.search import report_terms_prepare, report_terms_store
 from isigurt.reports.signals import report_added_to, report_answered
 from isigurt.reports.validation import ReportDraft, clean_message
 
@@ -366,6 +367,7 @@ def report_submit(
             if taken:
                 code = _free_code()
             report, secret = _new_report(draft, channel=channel, flagged=flagged, code=code)
+            terms = report_terms_prepare(report)  # the helpline's search (blind index)
             if idempotency_key is None:
                 _insert_together(report)
             else:
@@ -380,6 +382,7 @@ def report_submit(
                         response={"tracking_code": report.display_code, "status": report.status},
                     ),
                 )
+            report_terms_store(terms)
             _store_pictures(report=report, pictures=decoded, written=written)
             outbox_enqueue(topic=REPORT_RECEIVED_TOPIC, payload={"report_id": str(report.id)})
             audit_record(
