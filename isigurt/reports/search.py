@@ -194,7 +194,7 @@ def report_terms_reindex(
     called after each batch.
     """
     newest = newest_key_id()
-    pending = Report.objects.exclude(terms_key_id=newest)
+    pending = _pending(newest)
     total = pending.count()
     done = 0
     last_pk = None
@@ -228,6 +228,13 @@ def report_terms_reindex(
             progress(done, total)
 
 
+def _pending(newest: str) -> QuerySet[Report]:
+    """Reports not indexed under the newest key, or holding a term under an older one (written
+    by a process that did not know the newest key yet, during a rotation)."""
+    stale = ReportTerm.objects.exclude(key_id=newest).values("report_id")
+    return Report.objects.filter(~Q(terms_key_id=newest) | Q(pk__in=stale))
+
+
 def report_terms_forget_keys() -> int:
     """Mark every report as not indexed, so the next run rebuilds every report's terms (after
     a change in how values are normalised); returns how many reports were marked."""
@@ -246,7 +253,7 @@ def report_terms_status() -> TermsStatus:
     return TermsStatus(
         newest_key=newest,
         old_terms=ReportTerm.objects.exclude(key_id=newest).count(),
-        reports_waiting=Report.objects.exclude(terms_key_id=newest).count(),
+        reports_waiting=_pending(newest).count(),
     )
 
 
