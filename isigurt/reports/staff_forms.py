@@ -90,6 +90,7 @@ class QueueFilterForm(forms.Form):
     page = forms.IntegerField(label=_("Page"), min_value=1, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.search: ReportSearch | None = None
         self._choose(
@@ -152,5 +153,10 @@ class QueueFilterForm(forms.Form):
 
     @property
     def narrowed(self) -> bool:
-        """Whether any filter or search is chosen (the empty list then says "no match")."""
-        return any(self.data.get(name) for name in self.fields if name != "page")
+        """Whether a search or a filter is chosen (an empty list then says "no match")."""
+        return bool(self.data.get("q")) or self.filtering
+
+    @property
+    def filtering(self) -> bool:
+        """Whether a filter (not the search) is chosen: the filters then show open."""
+        return any(self.data.get(name) for name in self.fields if name not in ("q", "page"))

@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 
 from isigurt.cases.models import Case, CaseOrigin
 from isigurt.reports.models import Report
-from isigurt.reports.selectors import QueueFilters, queue_age, reports_for_staff
+from isigurt.reports.selectors import queue_age, reports_for_staff
 from isigurt.reports.services import (
     report_add_information,
     report_danger_acknowledge,
@@ -133,9 +133,7 @@ def mixed(operator):
     made = {
         "plain": report(50),
         "grooming": report(40, category="grooming"),
-        "also_sextortion": report(
-            30, categories=["bullying", "sextortion"], category=None
-        ),
+        "also_sextortion": report(30, categories=["bullying", "sextortion"], category=None),
         "durres": report(20, county_code="AL-02", municipality_slug="durres"),
         "kruje": report(15, county_code="AL-02", municipality_slug="kruje"),
         "tirane": report(12, county_code="AL-11", municipality_slug="tirane"),
