@@ -357,3 +357,17 @@ def test_the_queue_costs_the_same_queries_with_filters_search_and_cases(
         in_case(filed, priority=1 + minutes % 4, organisation=operator.organisation)
     with django_assert_max_num_queries(len(one.captured_queries)):
         client.get(url(), params)
+
+
+def test_the_queue_speaks_albanian(staff_client, operator):
+    filed = report(3 * 60 + 5, county_code="AL-11", municipality_slug="tirane")
+    with translation.override("sq"):
+        path = reverse("reports:staff_list")
+    client = staff_client(operator)
+    page = client.get(path).content.decode()
+    assert ">Kërkim</label>" in page
+    assert "1 raportim" in page
+    assert ">3 orë</time>" in row_of(page, filed)
+    refused = client.get(path, {"county": "AL-02", "municipality": "tirane"})
+    assert refused.status_code == 400
+    assert "Kjo bashki nuk është në Durrës." in refused.content.decode()

@@ -348,3 +348,12 @@ def test_the_demo_seed_makes_reports_filed_before_search_searchable():
     out = StringIO()
     call_command("seed_demo", stdout=out)  # again: nothing left to do
     assert "0 reports indexed for search" in out.getvalue()
+
+
+def test_a_report_and_its_terms_commit_or_roll_back_together():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        submitted(description="Placeholder driftwood.")
+        assert found("driftwood")
+        raise RuntimeError
+    assert not Report.objects.exists()
+    assert not ReportTerm.objects.exists()
