@@ -165,6 +165,10 @@ class Report(models.Model):
         _("reporter's last addition"), null=True, blank=True
     )
     staff_read_at = models.DateTimeField(_("last opened by the helpline"), null=True, blank=True)
+    # The blind-index key the report's search terms were last written under in full (empty:
+    # never indexed). ``manage.py reindex_report_terms`` picks up every report not under the
+    # newest key, so a re-indexing run can stop and resume.
+    terms_key_id = models.CharField(max_length=16, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -333,3 +337,41 @@ class ReportCallback(models.Model):
 
     def __str__(self) -> str:
         return str(self.id)
+
+
+class ReportTermKind(models.TextChoices):
+    """What a report's blind-index entry stands for (isigurt.reports.search)."""
+
+    WORD = "word", _("word")
+    URL = "url", _("link")
+    USERNAME = "username", _("username")
+    PHONE = "phone", _("phone number")
+
+
+class ReportTerm(models.Model):
+    """One keyed blind-index entry of a report: the HMAC of a normalised word, link, username
+    or phone number under a key of its own (isigurt.lib.blind_index).
+
+    The helpline's search compares digests; the value itself is never stored here, and the
+    report's encrypted fields are never decrypted to search.
+    """
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="terms"
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=ReportTermKind.choices)
+    key_id = models.CharField(_("key"), max_length=16)
+    digest = models.CharField(_("digest"), max_length=32)  # the HMAC truncated to 128 bits, hex
+
+    class Meta:
+        verbose_name = _("report search term")
+        verbose_name_plural = _("report search terms")
+        indexes = [models.Index(fields=["digest", "kind", "key_id"], name="reportterm_lookup")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "kind", "key_id", "digest"], name="reportterm_once_per_report"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.kind

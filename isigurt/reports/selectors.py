@@ -11,8 +11,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import BooleanField, Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from isigurt.reports.categories import categories_for_staff, category_label
 from isigurt.reports.models import (
@@ -29,6 +43,7 @@ from isigurt.reports.permissions import (
     report_fields_for,
     reports_visible_to,
 )
+from isigurt.reports.search import ReportSearch, reports_matching
 
 # Fields shown through their choice label rather than their stored value.
 _CHOICE_FIELDS = ("status", "audience", "channel", "affected", "age_band", "gender")
@@ -48,20 +63,79 @@ def category_labels(report: Report) -> list[str]:
 
 # A child in danger now, and no helpline staff member has acknowledged it yet.
 DANGER_WAITING = Q(child_in_danger=True, danger_acknowledged_at__isnull=True)
+# The reporter added a message, information or pictures since the helpline last opened it.
+REPORTER_WROTE = Q(reporter_activity_at__gt=F("staff_read_at"))
 # Never opened by the helpline, or the reporter added something since it last was.
-UNREAD = Q(staff_read_at__isnull=True) | Q(reporter_activity_at__gt=F("staff_read_at"))
+UNREAD = Q(staff_read_at__isnull=True) | REPORTER_WROTE
 
 
-def reports_for_staff(*, viewer: Any) -> QuerySet[Report]:
-    """The reports the viewer may see, as a queue (only their list columns are shown).
+# A report in no case waits as a case of normal priority would (isigurt.cases Priority).
+DEFAULT_PRIORITY = 3
+# The encrypted columns, never read by the queue (nothing to decrypt, less to fetch).
+_ENCRYPTED_COLUMNS = ("description", "urls", "usernames", "phone_numbers", "contact_value")
+# "Open": every status but closed (a filter value beside the statuses).
+OPEN = "open"
 
-    First every danger-now report nobody has acknowledged yet, then the open reports, each
-    group oldest first (the one waiting longest is answered first); closed reports last,
-    newest first. Each row carries ``danger_waiting`` and ``unread``.
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the helpline narrowed its queue to; None or False is no filter."""
+
+    status: str | None = None  # a ReportStatus, or OPEN
+    category: str | None = None  # the main or any other category the reporter named
+    county: str | None = None  # a county's code, or OUTSIDE_ALBANIA
+    municipality: str | None = None  # a municipality's slug
+    channel: str | None = None
+    danger: bool = False  # a child in danger now (acknowledged or not)
+    unread: bool = False
+    search: ReportSearch | None = None
+
+
+def _filtered(reports: QuerySet[Report], filters: QueueFilters) -> QuerySet[Report]:
+    from isigurt.geography.selectors import OUTSIDE_ALBANIA
+
+    if filters.status == OPEN:
+        reports = reports.exclude(status=ReportStatus.CLOSED)
+    elif filters.status:
+        reports = reports.filter(status=filters.status)
+    if filters.category:
+        # other_categories is a JSON list of codes; a code in quotes names exactly one.
+        named = Cast("other_categories", TextField())
+        reports = reports.annotate(_named=named).filter(
+            Q(category=filters.category) | Q(_named__contains=f'"{filters.category}"')
+        )
+    if filters.county == OUTSIDE_ALBANIA:
+        reports = reports.filter(outside_albania=True)
+    elif filters.county:
+        reports = reports.filter(county__code=filters.county)
+    if filters.municipality:
+        reports = reports.filter(municipality__slug=filters.municipality)
+    if filters.channel:
+        reports = reports.filter(channel=filters.channel)
+    if filters.danger:
+        reports = reports.filter(child_in_danger=True)
+    if filters.unread:
+        reports = reports.filter(UNREAD)
+    if filters.search is not None:
+        reports = reports_matching(reports, filters.search)
+    return reports
+
+
+def reports_for_staff(*, viewer: Any, filters: QueueFilters | None = None) -> QuerySet[Report]:
+    """The reports the viewer may see, as the helpline's intake queue, narrowed by ``filters``
+    (only the list's columns are read: no encrypted field is fetched or decrypted).
+
+    First every danger-now report nobody has acknowledged yet, oldest first; then the open
+    reports by the priority of their case (a report in no case counts as normal priority),
+    the one waiting longest first; closed reports last, newest first. Each row carries
+    ``danger_waiting``, ``unread``, ``reporter_wrote`` (the reporter added something since
+    the helpline last opened it), ``priority`` and its case's ``case_code``, ``case_pk`` and
+    ``case_visible`` (whether the viewer may see that case).
     """
+    reports = _filtered(reports_visible_to(viewer), filters or QueueFilters())
     return (
-        reports_visible_to(viewer)
-        .select_related("county", "municipality")
+        reports.select_related("county", "municipality")
+        .defer(*_ENCRYPTED_COLUMNS, "secret_hash")
         .annotate(
             danger_waiting=Case(
                 When(DANGER_WAITING, then=Value(True)),
@@ -71,19 +145,55 @@ def reports_for_staff(*, viewer: Any) -> QuerySet[Report]:
             unread=Case(
                 When(UNREAD, then=Value(True)), default=Value(False), output_field=BooleanField()
             ),
+            reporter_wrote=Case(
+                When(REPORTER_WROTE, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
             queue_group=Case(
                 When(DANGER_WAITING, then=Value(0)),
                 When(status=ReportStatus.CLOSED, then=Value(2)),
                 default=Value(1),
                 output_field=IntegerField(),
             ),
+            priority=Coalesce(
+                F("case_origin__case__priority"),
+                Value(DEFAULT_PRIORITY),
+                output_field=IntegerField(),
+            ),
+            case_code=F("case_origin__case__code"),
+            case_pk=F("case_origin__case_id"),
+            case_visible=_case_visible(viewer),
         )
         .order_by(
             "queue_group",
+            Case(When(queue_group=1, then=F("priority")), default=Value(0)).asc(),
             Case(When(queue_group__lt=2, then=F("created_at"))).asc(nulls_last=True),
             "-created_at",
+            "pk",
         )
     )
+
+
+def _case_visible(viewer: Any) -> Any:
+    """Whether the viewer may see the report's case (the case's own access layer decides)."""
+    from isigurt.cases.permissions import cases_visible_to
+
+    return Exists(cases_visible_to(viewer).filter(pk=OuterRef("case_origin__case_id")))
+
+
+def queue_age(moment: datetime, *, now: datetime) -> str:
+    """How long ago, as the queue shows it: "just now", "12 min", "3 h", "2 days"."""
+    minutes = max(int((now - moment).total_seconds() // 60), 0)
+    if minutes < 1:
+        return str(_("just now"))
+    if minutes < 60:
+        return ngettext("%(count)d min", "%(count)d min", minutes) % {"count": minutes}
+    hours = minutes // 60
+    if hours < 24:
+        return ngettext("%(count)d h", "%(count)d h", hours) % {"count": hours}
+    days = hours // 24
+    return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
 
 
 def danger_waiting_count(*, viewer: Any) -> int | None:

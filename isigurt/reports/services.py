@@ -64,6 +64,7 @@ from isigurt.reports.models import (
     ReportStatus,
 )
 from isigurt.reports.permissions import report_changeable_by
+from isigurt.reports.search import report_terms_prepare, report_terms_store
 from isigurt.reports.signals import report_added_to, report_answered
 from isigurt.reports.validation import ReportDraft, clean_message
 
@@ -336,6 +337,7 @@ def report_submit(
             follow_up = outbox_message_new(
                 topic=REPORT_RECEIVED_TOPIC, payload={"report_id": str(report.id)}
             )
+            terms = report_terms_prepare(report)  # the helpline's search (blind index)
             if idempotency_key is None:
                 insert_together(report, follow_up)
             else:
@@ -352,6 +354,7 @@ def report_submit(
                     follow_up,
                 )
             outbox_message_written(follow_up)
+            report_terms_store(terms)
             _store_pictures(report=report, pictures=decoded, written=written)
             audit_record(
                 actor=None,

@@ -1,4 +1,4 @@
-"""Helpline pages for reports (until case management exists): list, open, status, answer.
+"""Helpline pages for reports: the intake queue, open, status, answer, call back.
 
 Login and a verified second factor are enforced by middleware. Each view asks
 isigurt.reports.permissions first (``access_*``: 404 when the object is not the viewer's to see,
@@ -11,9 +11,11 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -24,6 +26,7 @@ from isigurt.reports.permissions import access_evidence, access_report, can_list
 from isigurt.reports.selectors import (
     category_labels,
     danger_waiting_count,
+    queue_age,
     report_for_staff,
     reports_for_staff,
 )
@@ -37,7 +40,7 @@ from isigurt.reports.services import (
     report_message_post,
     report_status_change,
 )
-from isigurt.reports.staff_forms import CallbackForm
+from isigurt.reports.staff_forms import CallbackForm, QueueFilterForm
 
 PAGE_SIZE = 50
 
@@ -64,16 +67,53 @@ def _unchanged(*args: Any, **kwargs: Any) -> None:
 
 @require_safe
 def staff_list(request: HttpRequest) -> HttpResponse:
-    """Every report the viewer may see, as a queue (danger now first, then the longest
-    waiting); 404 for a viewer who may see none."""
+    """The helpline's intake queue: every report the viewer may see, most urgent first,
+    searched and filtered (a GET form); 404 for a viewer who may see none. A filter value
+    that cannot be used answers 400 with its message beside the field."""
     if not can_list_reports(request.user):
         raise Http404
-    paginator = Paginator(reports_for_staff(viewer=request.user), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    rows = [
-        {"report": report, "categories": category_labels(report)} for report in page.object_list
+    form = QueueFilterForm(request.GET)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context: dict[str, Any] = {"form": form, "query": query.urlencode(), "page": None, "rows": []}
+    if not form.is_valid():
+        return render(request, "reports/staff/list.html", context, status=400)
+    paginator = Paginator(reports_for_staff(viewer=request.user, filters=form.filters()), PAGE_SIZE)
+    try:
+        page = paginator.page(form.cleaned_data.get("page") or 1)
+    except EmptyPage:
+        form.add_error(
+            "page",
+            _("There is no page %(number)d: the list has %(total)d.")
+            % {"number": form.cleaned_data["page"], "total": paginator.num_pages},
+        )
+        return render(request, "reports/staff/list.html", context, status=400)
+    now = timezone.now()
+    context["page"] = page
+    context["rows"] = [
+        {
+            "report": report,
+            "categories": category_labels(report),
+            "age": queue_age(report.created_at, now=now),
+            # Annotations of the queue (reports_for_staff): the report's case, if any.
+            "case_url": _case_url(report.case_pk)  # type: ignore[attr-defined]
+            if getattr(report, "case_visible", False)
+            else None,
+        }
+        for report in page.object_list
     ]
-    return render(request, "reports/staff/list.html", {"page": page, "rows": rows})
+    return render(request, "reports/staff/list.html", context)
+
+
+# The case page, once case management has one; until then a report's case shows as its code.
+CASE_PAGE = "cases:case_detail"
+
+
+def _case_url(case_pk: Any) -> str | None:
+    try:
+        return reverse(CASE_PAGE, kwargs={"case_id": case_pk})
+    except NoReverseMatch:
+        return None
 
 
 def _detail_page(

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from isigurt.accounts.models import User
 from isigurt.accounts.services import demo_seed
 from isigurt.helpline.services import contacts_demo_seed
+from isigurt.reports.search import report_terms_reindex
 
 
 class Command(BaseCommand):
@@ -21,4 +22,8 @@ class Command(BaseCommand):
             raise CommandError("Demo data can only be loaded in demo mode (ISIGURT_DEMO_MODE).")
         summary = demo_seed()
         contacts = contacts_demo_seed(operator=User.objects.get(username="operator"))
-        self.stdout.write(f"{summary}, {contacts} new helpline contacts")
+        # Reports filed before search existed become searchable (only those not yet indexed).
+        indexed = report_terms_reindex()
+        self.stdout.write(
+            f"{summary}, {contacts} new helpline contacts, {indexed} reports indexed for search"
+        )
