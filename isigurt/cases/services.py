@@ -45,6 +45,7 @@ from isigurt.cases.permissions import can_supervise, case_changeable_by
 from isigurt.cases.selectors import first_response_overdue, referral_overdue
 from isigurt.cases.timeline import case_event_record
 from isigurt.cases.triage import (
+    RULE_FOR,
     TICKABLE,
     TriageFacts,
     due_times,
@@ -388,8 +389,8 @@ def case_triage(
 ) -> Case:
     """An operator confirms the triage, adding reasons the facts alone did not show.
 
-    A reason may raise the priority, never lower it (that is a supervisor's decision). A NEW
-    case becomes TRIAGED; its due times follow its priority.
+    A reason the case did not have yet may raise the priority; nothing here lowers it (that is
+    a supervisor's decision). A NEW case becomes TRIAGED; its due times follow its priority.
     """
     _may_change(actor, case)
     _must_be_open(case, "reasons")
@@ -399,7 +400,10 @@ def case_triage(
         _lock(case)
         found = triage(case_facts(case, ticked=tuple(reasons)))
         changed = []
-        priority = min(case.priority, found.priority)
+        # Only a reason the case did not have yet raises it: a supervisor's lower priority,
+        # decided knowing the reasons, stands.
+        fresh = [reason for reason in found.reasons if reason not in case.priority_reasons]
+        priority = min([case.priority, *(RULE_FOR[reason].priority for reason in fresh)])
         if priority != case.priority:
             case.priority = priority
             changed.append("priority")

@@ -96,6 +96,14 @@ def _detail_page(
 ) -> HttpResponse:
     shown = case_for_staff(viewer=request.user, case=case, request=request)
     staff = shown.staff
+    # A refused form's messages also head the page: the form may be out of view, or not shown
+    # at all in the case's state (a status change of a new case, reopening an open one).
+    refused = [
+        str(message)
+        for form in forms_.values()
+        for messages_ in form.errors.values()
+        for message in messages_
+    ]
     others = [user for user in staff if user.pk != case.owner_id]
     context = {
         "shown": shown,
@@ -113,6 +121,7 @@ def _detail_page(
         if shown.changeable
         else None,
         "task_form": forms_.get("task_form") or TaskForm(staff=staff),
+        "refused": refused,
     }
     return render(request, "cases/detail.html", context, status=status)
 
