@@ -41,6 +41,7 @@ from isigurt.cases.schemas import (
     CaseSummaryOut,
     NoteOut,
     TaskOut,
+    body_example,
 )
 from isigurt.cases.selectors import (
     PAGE_SIZE,
@@ -203,6 +204,7 @@ def case_list(request: HttpRequest, filters: Query[CaseFiltersIn]) -> dict[str, 
 
 @router.post(
     "",
+    openapi_extra=body_example("open"),
     response={200: CaseSummaryOut, 201: CaseSummaryOut, **STAFF_ERRORS},
     summary="Open a case from a report's code or a contact's id (200: it already had one)",
 )
@@ -295,6 +297,7 @@ def _change(request: HttpRequest, case: Case, act: Callable[[], object]) -> dict
 
 @router.post(
     "/{case_id}/triage",
+    openapi_extra=body_example("triage"),
     response={200: CaseSummaryOut, **STAFF_ERRORS},
     summary="Confirm the triage, adding reasons (a reason may raise the priority)",
 )
@@ -311,6 +314,7 @@ def case_triage(request: HttpRequest, case_id: UUID, triage: TriageDraft) -> dic
 
 @router.post(
     "/{case_id}/priority",
+    openapi_extra=body_example("priority"),
     response={200: CaseSummaryOut, **STAFF_ERRORS},
     summary="Change the priority, with the reason (supervisors)",
 )
@@ -348,6 +352,7 @@ def case_take(request: HttpRequest, case_id: UUID) -> dict[str, Any]:
 
 @router.post(
     "/{case_id}/assign",
+    openapi_extra=body_example("assign"),
     response={200: CaseSummaryOut, **STAFF_ERRORS},
     summary="Give the case to an operator or supervisor of the helpline (supervisors)",
 )
@@ -365,6 +370,7 @@ def case_assign(request: HttpRequest, case_id: UUID, assign: AssignDraft) -> dic
 
 @router.post(
     "/{case_id}/handover",
+    openapi_extra=body_example("handover"),
     response={200: CaseSummaryOut, **STAFF_ERRORS},
     summary="Hand the case over with a note (its owner, or a supervisor)",
 )
@@ -382,6 +388,7 @@ def case_handover(request: HttpRequest, case_id: UUID, handover: HandoverDraft) 
 
 @router.post(
     "/{case_id}/status",
+    openapi_extra=body_example("status"),
     response={200: CaseSummaryOut, **STAFF_ERRORS},
     summary="Move a triaged case: in progress, referred, waiting for an institution",
 )
@@ -402,6 +409,7 @@ def case_status(request: HttpRequest, case_id: UUID, change: StatusDraft) -> dic
 
 @router.post(
     "/{case_id}/close",
+    openapi_extra=body_example("close"),
     response={200: CaseSummaryOut, **STAFF_ERRORS},
     summary="Close the case with its outcome",
 )
@@ -422,6 +430,7 @@ def case_close(request: HttpRequest, case_id: UUID, closing: CloseDraft) -> dict
 
 @router.post(
     "/{case_id}/reopen",
+    openapi_extra=body_example("reopen"),
     response={200: CaseSummaryOut, **STAFF_ERRORS},
     summary="Reopen a closed case, saying why",
 )
@@ -438,6 +447,7 @@ def case_reopen(request: HttpRequest, case_id: UUID, reopening: ReopenDraft) -> 
 
 @router.post(
     "/{case_id}/summary",
+    openapi_extra=body_example("summary"),
     response={200: CaseSummaryOut, **STAFF_ERRORS},
     summary="Replace the helpline's summary of the case",
 )
@@ -454,6 +464,7 @@ def case_summary(request: HttpRequest, case_id: UUID, summary: SummaryDraft) -> 
 
 @router.post(
     "/{case_id}/notes",
+    openapi_extra=body_example("notes"),
     response={201: NoteOut, **STAFF_ERRORS},
     summary="Add a note to the case's timeline",
 )
@@ -471,6 +482,7 @@ def case_note(request: HttpRequest, case_id: UUID, note: NoteDraft) -> Any:
 
 @router.post(
     "/{case_id}/tasks",
+    openapi_extra=body_example("tasks"),
     response={201: TaskOut, **STAFF_ERRORS},
     summary="Add a task, with a due time and a person if given",
 )

@@ -16,6 +16,30 @@ from isigurt.reports.models import Category
 
 MAX_PAGE = 100_000
 
+# An example body for each operation that takes one (placeholders only).
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "open": {"report_code": "K7QM-4TZP"},
+    "triage": {"reasons": ["sextortion_deadline"]},
+    "priority": {"priority": 1, "reason": "Placeholder: a deadline was set for tonight."},
+    "assign": {"owner": "operator"},
+    "handover": {"to": "operator", "note": "Placeholder: call-back promised for tomorrow."},
+    "status": {"status": "in_progress", "note": ""},
+    "close": {"outcome": "supported", "note": "Placeholder: the child is safe."},
+    "reopen": {"note": "Placeholder: the reporter wrote again."},
+    "summary": {"summary": "Placeholder summary of the case."},
+    "notes": {"text": "Placeholder note."},
+    "tasks": {
+        "title": "Placeholder: call the school.",
+        "due_at": "2026-03-03T16:00:00+01:00",
+        "assignee": "operator",
+    },
+}
+
+
+def body_example(name: str) -> dict[str, Any]:
+    """The OpenAPI extra that documents an operation's example body."""
+    return {"requestBody": {"content": {"application/json": {"example": EXAMPLES[name]}}}}
+
 
 class CaseFiltersIn(Schema):
     status: str = Field(

@@ -75,6 +75,7 @@ def _queue_page(request: HttpRequest, *, mine: bool) -> HttpResponse:
         "query": query.urlencode(),
         "mine": mine,
         "now": now,
+        "filtered": any(value for name, value in request.GET.items() if name not in ("q", "page")),
     }
     return render(request, "cases/queue.html", context)
 

@@ -18,6 +18,7 @@ from isigurt.reports.tests.factories import submitted
 pytestmark = pytest.mark.django_db
 
 CASES = "/api/v1/cases"
+UNKNOWN = "8d0e6a51-2c3c-4f56-a34c-7d8f9f6a2b10"
 
 
 def post(client: Any, url: str, body: dict[str, Any] | None = None) -> Any:
@@ -62,12 +63,12 @@ def test_opening_from_a_report_code_or_a_contact_is_201_then_200(staff_client, o
     ("body", "field"),
     [
         ({}, "contact_id"),
-        ({"report_code": "K7QM-4TZP", "contact_id": "8d0e6a51-2c3c-4f56-a34c-7d8f9f6a2b10"}, "contact_id"),
+        ({"report_code": "K7QM-4TZP", "contact_id": UNKNOWN}, "contact_id"),
         ({"report_code": "not a code"}, "report_code"),
         ({"report_code": "K7QM-4TZP"}, "report_code"),  # no such report
-        ({"contact_id": "8d0e6a51-2c3c-4f56-a34c-7d8f9f6a2b10"}, "contact_id"),
+        ({"contact_id": UNKNOWN}, "contact_id"),
     ],
-)  # fmt: skip
+)
 def test_opening_needs_one_known_origin(staff_client, operator, body, field):
     response = post(staff_client(operator), CASES, body)
     assert response.status_code == 422
@@ -175,3 +176,29 @@ def test_others_see_no_case(request, staff_client, operator, persona):
 def test_signed_out_is_401(client, operator):
     case = case_from_contact(operator)
     assert client.get(f"{CASES}/{case.pk}").status_code == 401
+
+
+def test_every_documented_example_is_valid():
+    from isigurt.cases import validation
+    from isigurt.cases.schemas import EXAMPLES
+
+    drafts = {
+        "open": validation.OpenDraft,
+        "triage": validation.TriageDraft,
+        "priority": validation.PriorityDraft,
+        "assign": validation.AssignDraft,
+        "handover": validation.HandoverDraft,
+        "status": validation.StatusDraft,
+        "close": validation.CloseDraft,
+        "reopen": validation.ReopenDraft,
+        "summary": validation.SummaryDraft,
+        "notes": validation.NoteDraft,
+        "tasks": validation.TaskDraft,
+    }
+    assert set(drafts) == set(EXAMPLES)
+    tomorrow = (timezone.now() + timedelta(days=1)).isoformat()
+    for name, draft in drafts.items():
+        example = dict(EXAMPLES[name])
+        if "due_at" in example:
+            example["due_at"] = tomorrow  # a task is due ahead of today
+        assert draft.check(example)[1] == {}, name

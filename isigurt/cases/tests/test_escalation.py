@@ -22,7 +22,6 @@ from isigurt.cases.tests.factories import case_from_contact, case_from_report, f
 from isigurt.outbox.models import OutboxMessage
 from isigurt.outbox.services import outbox_handle
 from isigurt.reports.services import report_message_post
-from isigurt.reports.tests.factories import submitted
 
 pytestmark = pytest.mark.django_db
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -432,14 +433,15 @@ def test_nobody_outside_the_helpline_changes_a_case(operator, police_officer, an
     task = services.case_task_add(case=case, actor=operator, title="Placeholder.")
     before = (CaseEvent.objects.count(), AuditEntry.objects.count())
     for actor in (police_officer, analyst):
-        for change in (
-            lambda: services.case_triage(case=case, actor=actor),
-            lambda: services.case_take(case=case, actor=actor),
-            lambda: services.case_note_add(case=case, actor=actor, text="Placeholder."),
-            lambda: services.case_task_done(task=task, actor=actor),
-            lambda: services.case_close(case=case, actor=actor, outcome="supported"),
-            lambda: services.case_summary_update(case=case, actor=actor, summary="x"),
-        ):
+        changes = (
+            partial(services.case_triage, case=case, actor=actor),
+            partial(services.case_take, case=case, actor=actor),
+            partial(services.case_note_add, case=case, actor=actor, text="Placeholder."),
+            partial(services.case_task_done, task=task, actor=actor),
+            partial(services.case_close, case=case, actor=actor, outcome="supported"),
+            partial(services.case_summary_update, case=case, actor=actor, summary="x"),
+        )
+        for change in changes:
             with pytest.raises(PermissionDenied):
                 change()
     assert (CaseEvent.objects.count(), AuditEntry.objects.count()) == before

@@ -1,5 +1,6 @@
 """The triage table: which facts give which priority and reasons, and the due times."""
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,42 +23,79 @@ from isigurt.cases.triage import (
 C, H, N, L = Priority.CRITICAL, Priority.HIGH, Priority.NORMAL, Priority.LOW
 R = TriageReason
 
+
+def facts(**values):
+    """TriageFacts with sets given as lists."""
+    for name in ("categories", "topics", "ticked"):
+        if name in values:
+            values[name] = frozenset(values[name])
+    return TriageFacts(**values)
+
+
 CASES = [
     # (what, facts, priority, reasons)
-    ("nothing at all", TriageFacts(), N, ()),
-    ("bullying, 13 to 15", TriageFacts(categories=frozenset({"bullying"}), age_band="13_15"), N, ()),
-    ("a child in danger now", TriageFacts(child_in_danger=True), C, (R.DANGER_NOW,)),
-    ("under 13", TriageFacts(age_band="under_13"), H, (R.UNDER_13,)),
-    ("abuse material reported", TriageFacts(categories=frozenset({"abuse_material"})), H, (R.ABUSE_MATERIAL,)),
-    ("sextortion reported", TriageFacts(categories=frozenset({"sextortion"})), H, (R.SEXTORTION,)),
-    ("grooming reported", TriageFacts(categories=frozenset({"grooming"})), H, (R.GROOMING,)),
-    ("a contact about grooming", TriageFacts(topics=frozenset({"online.grooming"})), H, (R.GROOMING,)),
-    ("a contact about sextortion", TriageFacts(topics=frozenset({"online.sextortion"})), H, (R.SEXTORTION,)),
-    ("a contact about abuse material", TriageFacts(topics=frozenset({"online.abuse_material"})), H, (R.ABUSE_MATERIAL,)),
-    ("a contact about self-harm", TriageFacts(topics=frozenset({"mental_health.self_harm"})), C, (R.SELF_HARM,)),
-    ("a contact about suicide", TriageFacts(topics=frozenset({"mental_health.suicidal"})), C, (R.SELF_HARM,)),
-    ("shares an account with other cases", TriageFacts(shares_with_other_cases=True), H, (R.REPEAT_OFFENDER,)),
-    ("sextortion with a deadline (ticked)", TriageFacts(categories=frozenset({"sextortion"}), ticked=frozenset({R.SEXTORTION_DEADLINE})), C, (R.SEXTORTION_DEADLINE, R.SEXTORTION)),
-    ("a known image (ticked)", TriageFacts(ticked=frozenset({R.KNOWN_IMAGE})), H, (R.KNOWN_IMAGE,)),
-    ("the operator's judgement (ticked)", TriageFacts(ticked=frozenset({R.OPERATOR})), H, (R.OPERATOR,)),
-    ("danger now ticked on a contact", TriageFacts(ticked=frozenset({R.DANGER_NOW})), C, (R.DANGER_NOW,)),
-    ("a request for information", TriageFacts(topics=frozenset({"other.information"}), categories=frozenset({"other"})), L, ()),
-    ("screen time only", TriageFacts(topics=frozenset({"online.excessive_use"})), L, ()),
-    ("information, but under 13", TriageFacts(topics=frozenset({"other.information"}), age_band="under_13"), H, (R.UNDER_13,)),
-    ("information and bullying", TriageFacts(topics=frozenset({"other.information", "online.cyberbullying"})), N, ()),
+    ("nothing at all", facts(), N, ()),
+    ("bullying, 13 to 15", facts(categories=["bullying"], age_band="13_15"), N, ()),
+    ("a child in danger now", facts(child_in_danger=True), C, (R.DANGER_NOW,)),
+    ("under 13", facts(age_band="under_13"), H, (R.UNDER_13,)),
+    ("abuse material", facts(categories=["abuse_material"]), H, (R.ABUSE_MATERIAL,)),
+    ("sextortion", facts(categories=["sextortion"]), H, (R.SEXTORTION,)),
+    ("grooming", facts(categories=["grooming"]), H, (R.GROOMING,)),
+    ("a contact: grooming", facts(topics=["online.grooming"]), H, (R.GROOMING,)),
+    ("a contact: sextortion", facts(topics=["online.sextortion"]), H, (R.SEXTORTION,)),
+    ("a contact: abuse material", facts(topics=["online.abuse_material"]), H, (R.ABUSE_MATERIAL,)),
+    ("a contact: self-harm", facts(topics=["mental_health.self_harm"]), C, (R.SELF_HARM,)),
+    ("a contact: suicide", facts(topics=["mental_health.suicidal"]), C, (R.SELF_HARM,)),
+    ("shares an account", facts(shares_with_other_cases=True), H, (R.REPEAT_OFFENDER,)),
+    (
+        "sextortion with a deadline (ticked)",
+        facts(categories=["sextortion"], ticked=[R.SEXTORTION_DEADLINE]),
+        C,
+        (R.SEXTORTION_DEADLINE, R.SEXTORTION),
+    ),
+    ("a known image (ticked)", facts(ticked=[R.KNOWN_IMAGE]), H, (R.KNOWN_IMAGE,)),
+    ("the operator's judgement", facts(ticked=[R.OPERATOR]), H, (R.OPERATOR,)),
+    ("danger ticked on a contact", facts(ticked=[R.DANGER_NOW]), C, (R.DANGER_NOW,)),
+    (
+        "a request for information",
+        facts(topics=["other.information"], categories=["other"]),
+        L,
+        (),
+    ),
+    ("screen time only", facts(topics=["online.excessive_use"]), L, ()),
+    (
+        "information, but under 13",
+        facts(topics=["other.information"], age_band="under_13"),
+        H,
+        (R.UNDER_13,),
+    ),
+    (
+        "information and bullying",
+        facts(topics=["other.information", "online.cyberbullying"]),
+        N,
+        (),
+    ),
     (
         "everything at once, most serious first",
-        TriageFacts(
+        facts(
             child_in_danger=True,
             age_band="under_13",
-            categories=frozenset({"grooming", "abuse_material"}),
+            categories=["grooming", "abuse_material"],
             shares_with_other_cases=True,
-            ticked=frozenset({R.OPERATOR, R.KNOWN_IMAGE}),
+            ticked=[R.OPERATOR, R.KNOWN_IMAGE],
         ),
         C,
-        (R.DANGER_NOW, R.KNOWN_IMAGE, R.ABUSE_MATERIAL, R.GROOMING, R.UNDER_13, R.REPEAT_OFFENDER, R.OPERATOR),
+        (
+            R.DANGER_NOW,
+            R.KNOWN_IMAGE,
+            R.ABUSE_MATERIAL,
+            R.GROOMING,
+            R.UNDER_13,
+            R.REPEAT_OFFENDER,
+            R.OPERATOR,
+        ),
     ),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("what", "facts", "priority", "reasons"), CASES, ids=[c[0] for c in CASES])
@@ -96,7 +134,7 @@ def test_due_times_follow_the_priority_from_when_the_helpline_heard(priority, fi
 
 def test_more_urgent_means_sooner():
     ordered = [DUE_TIMES[p] for p in sorted(Priority.values)]
-    for sooner, later in zip(ordered, ordered[1:], strict=False):
+    for sooner, later in itertools.pairwise(ordered):
         assert sooner.first_response < later.first_response
         assert sooner.referral < later.referral
         assert sooner.first_response < sooner.referral
