@@ -280,10 +280,14 @@ class QueueFilterForm(forms.Form):
         required=False,
     )
     opened_from = forms.DateField(
-        label=_("Opened on or after"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Opened on or after"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     opened_to = forms.DateField(
-        label=_("Opened on or before"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Opened on or before"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
