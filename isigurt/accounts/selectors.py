@@ -46,6 +46,22 @@ def _contacts_link(viewer: User) -> StaffLink | None:
     return StaffLink(label=str(_("Helpline contacts")), url=reverse("helpline:contact_list"))
 
 
+def _cases_link(viewer: User) -> StaffLink | None:
+    from isigurt.cases.permissions import can_list_cases
+
+    if not can_list_cases(viewer):
+        return None
+    return StaffLink(label=str(_("Cases")), url=reverse("cases:case_queue"))
+
+
+def _my_cases_link(viewer: User) -> StaffLink | None:
+    from isigurt.cases.permissions import can_list_cases
+
+    if not can_list_cases(viewer):
+        return None
+    return StaffLink(label=str(_("My cases")), url=reverse("cases:case_mine"))
+
+
 def _admin_link(viewer: User) -> StaffLink | None:
     if not can_use_admin(viewer):
         return None
@@ -56,8 +72,8 @@ def _admin_link(viewer: User) -> StaffLink | None:
 # the staff home page instead of promises; add a role's link here when its page exists, with
 # the permission check its page makes.
 ROLE_PAGES: dict[str, tuple[Callable[[User], StaffLink | None], ...]] = {
-    Role.HELPLINE_OPERATOR: (_contacts_link, _reports_link),
-    Role.HELPLINE_SUPERVISOR: (_contacts_link, _reports_link),
+    Role.HELPLINE_OPERATOR: (_contacts_link, _reports_link, _cases_link, _my_cases_link),
+    Role.HELPLINE_SUPERVISOR: (_contacts_link, _reports_link, _cases_link, _my_cases_link),
     Role.PLATFORM_ADMIN: (_admin_link,),
 }
 

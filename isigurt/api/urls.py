@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from isigurt.api.auth import StaffSessionAuth, install_access_handlers
 from isigurt.api.docs import PlatformSwagger
 from isigurt.api.errors import JsonParser, install_error_handlers
+from isigurt.cases.api import router as cases_router
 from isigurt.geography.api import router as geography_router
 from isigurt.helpline.api import router as helpline_router
 from isigurt.reports.api import router as reports_router
@@ -34,3 +35,4 @@ api.add_router("/geography", geography_router, tags=["geography"], auth=None)
 api.add_router("/", reports_router, tags=["reports"], auth=None)
 # Staff (the default authentication), except the taxonomy, which is reference data.
 api.add_router("/helpline", helpline_router, tags=["helpline"])
+api.add_router("/cases", cases_router, tags=["cases"])

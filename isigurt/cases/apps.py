@@ -6,3 +6,10 @@ class CasesConfig(AppConfig):
     name = "isigurt.cases"
     label = "cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        from isigurt.cases.handlers import first_response_on_answer
+        from isigurt.reports.signals import report_answered
+
+        # Sent inside the answer's transaction: the case's first response commits with it.
+        report_answered.connect(first_response_on_answer, dispatch_uid="cases.first_response")

@@ -386,3 +386,25 @@ class CaseLink(models.Model):
 
     def __str__(self) -> str:
         return str(self.id)
+
+
+class CaseEscalationNotice(models.Model):
+    """The helpline's supervisors were told of one escalation (an ESCALATED event) by e-mail.
+
+    One row per escalation: the outbox handler that sends the e-mail runs at most once for
+    each, however often it is delivered (R5).
+    """
+
+    event = models.OneToOneField(
+        CaseEvent, on_delete=models.CASCADE, related_name="escalation_notice"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("escalation notice")
+        verbose_name_plural = _("escalation notices")
+
+    def __str__(self) -> str:
+        return str(self.event_id)

@@ -211,6 +211,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0}
 # commits; this is the safety net that keeps every entry sealed within seconds regardless.
 CELERY_BEAT_SCHEDULE = {
     "audit-seal": {"task": "isigurt.audit.tasks.seal_audit_log", "schedule": 10.0},
+    # Cases whose first response or referral is overdue: the supervisors are told within a minute.
+    "cases-escalate": {"task": "isigurt.cases.tasks.escalate_overdue_cases", "schedule": 60.0},
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -4,8 +4,10 @@ SEES is the whole answer. Every staff URL the resolver knows and every API opera
 OpenAPI schema must have a row in STAFF_URLS or API_OPERATIONS, so a new one without a decision
 fails here. A persona answers:
 
-    success           when SEES grants the object kind (and "write" for a change)
-    403               when the object is visible but read-only for the persona
+    success           when SEES grants the object kind (and "write" for a change, "supervise"
+                      for a change only supervisors make: a case's priority, its assignment)
+    403               when the object is visible but read-only for the persona (or the change
+                      is a supervisor's and the persona is not one)
     404               otherwise, exactly as for an object that does not exist
     405               for the wrong method
 and on every denial nothing changed. Every link a persona is shown answers 200 for them.
@@ -31,10 +33,20 @@ from django.utils import timezone, translation
 from isigurt.accounts.models import Role
 from isigurt.accounts.tests.personas import PERSONAS, make_staff_client
 from isigurt.audit.models import AuditEntry
+from isigurt.cases import permissions as case_permissions
+from isigurt.cases.models import Case, CaseEvent, CaseTask
+from isigurt.cases.services import (
+    case_close,
+    case_open_from_contact,
+    case_take,
+    case_task_add,
+    case_triage,
+)
 from isigurt.helpline import permissions as contact_permissions
 from isigurt.helpline.models import CallBack, Contact
 from isigurt.helpline.services import contact_log
 from isigurt.helpline.validation import ContactDraft
+from isigurt.referrals.models import Referral, ReferralStatus
 from isigurt.reports import permissions
 from isigurt.reports.models import Evidence, Report, ReportCallback, ReportMessage
 from isigurt.reports.services import evidence_attach, report_add_information
@@ -43,28 +55,53 @@ from isigurt.reports.tests.factories import png_bytes, submitted
 pytestmark = pytest.mark.django_db
 
 W, R, NO = "write", "read", None
+S = "supervise"  # write, and the changes only supervisors make (priority, assignment)
 
 # What each persona may do with each kind of object (the helpline's objects, unreferred; a
-# contact is the helpline's own record of a call, chat or visit, with its call-backs).
-#                           report  message evidence contact
-SEES: dict[str, tuple[str | None, str | None, str | None, str | None]] = {
-    "operator": (W, W, W, W),
-    "supervisor": (W, W, W, W),
-    "analyst": (NO, NO, NO, NO),  # content items, not reports nor contacts
-    "municipality_officer": (NO, NO, NO, NO),  # only what is referred (no referrals yet)
-    "outsider": (NO, NO, NO, NO),
-    "police_officer": (NO, NO, NO, NO),
-    "blocking_officer": (NO, NO, NO, NO),
-    "stats_viewer": (NO, NO, NO, NO),  # aggregates only
-    "editor": (NO, NO, NO, NO),
-    "trainer": (NO, NO, NO, NO),
-    "youth_coordinator": (NO, NO, NO, NO),
-    "platform_admin": (NO, NO, NO, NO),  # manages accounts, not cases
-    "no_role": (NO, NO, NO, NO),
+# contact is the helpline's own record of a call, chat or visit, with its call-backs; a case's
+# task is one of the helpline's working papers). Institutions see a case only through a
+# standing referral, only its shared fields, read-only: see the tests at the end.
+#                   report message evidence contact case task
+SEES: dict[str, tuple[str | None, ...]] = {
+    "operator": (W, W, W, W, W, W),
+    "supervisor": (W, W, W, W, S, W),
+    "analyst": (NO, NO, NO, NO, NO, NO),  # content items, not reports nor contacts
+    "municipality_officer": (NO, NO, NO, NO, NO, NO),  # only what is referred
+    "outsider": (NO, NO, NO, NO, NO, NO),
+    "police_officer": (NO, NO, NO, NO, NO, NO),
+    "blocking_officer": (NO, NO, NO, NO, NO, NO),
+    "stats_viewer": (NO, NO, NO, NO, NO, NO),  # aggregates only
+    "editor": (NO, NO, NO, NO, NO, NO),
+    "trainer": (NO, NO, NO, NO, NO, NO),
+    "youth_coordinator": (NO, NO, NO, NO, NO, NO),
+    "platform_admin": (NO, NO, NO, NO, NO, NO),  # manages accounts, not cases
+    "no_role": (NO, NO, NO, NO, NO, NO),
 }
-KINDS = ("report", "message", "evidence", "contact")
+KINDS = ("report", "message", "evidence", "contact", "case", "task")
 # The lists and the new-object pages: which kind of object they are about.
-LISTS = {"report list": "report", "contact list": "contact", "contact log": "contact"}
+LISTS = {
+    "report list": "report",
+    "contact list": "contact",
+    "contact log": "contact",
+    "case list": "case",
+    "case from report": "case",
+    "case from contact": "case",
+}
+# Cases in another state than the fixture's main one, and changes only supervisors make.
+CASE_KINDS = {"closed case": "case", "free case": "case", "case supervision": "case"}
+# The object each kind of URL names, and its argument.
+URL_OBJECTS = {
+    "report": ("report", "report_id"),
+    "evidence": ("evidence", "evidence_id"),
+    "contact": ("contact", "contact_id"),
+    "case": ("case", "case_id"),
+    "case supervision": ("case", "case_id"),
+    "closed case": ("closed_case", "case_id"),
+    "free case": ("free_case", "case_id"),
+    "task": ("task", "task_id"),
+    "case from report": ("report", "report_id"),
+    "case from contact": ("contact", "contact_id"),
+}
 
 # Every staff page: (method, the object it is about or None, whether it changes something,
 # the success status). Pages about no object are for every signed-in persona, except the list.
@@ -87,6 +124,23 @@ STAFF_URLS: dict[str, tuple[str, str | None, bool, int]] = {
     "helpline:contact_detail": ("get", "contact", False, 200),
     "helpline:contact_edit": ("post", "contact", True, 302),
     "helpline:contact_callback": ("post", "contact", True, 302),
+    "cases:case_queue": ("get", "case list", False, 200),
+    "cases:case_mine": ("get", "case list", False, 200),
+    "cases:case_open_report": ("post", "case from report", True, 302),
+    "cases:case_open_contact": ("post", "case from contact", True, 302),
+    "cases:case_detail": ("get", "case", False, 200),
+    "cases:case_triage": ("post", "case", True, 302),
+    "cases:case_priority": ("post", "case supervision", True, 302),
+    "cases:case_take": ("post", "free case", True, 302),
+    "cases:case_assign": ("post", "case supervision", True, 302),
+    "cases:case_handover": ("post", "case", True, 302),
+    "cases:case_status": ("post", "case", True, 302),
+    "cases:case_close": ("post", "case", True, 302),
+    "cases:case_reopen": ("post", "closed case", True, 302),
+    "cases:case_note": ("post", "case", True, 302),
+    "cases:case_summary": ("post", "case", True, 302),
+    "cases:case_task_add": ("post", "case", True, 302),
+    "cases:case_task_done": ("post", "task", True, 302),
 }
 CONTACT_FORM = {
     "channel": "chat",
@@ -106,6 +160,16 @@ POST_DATA = {
     "helpline:contact_new": CONTACT_FORM,
     "helpline:contact_edit": {**CONTACT_FORM, "summary": "Another placeholder summary."},
     "helpline:contact_callback": {"outcome": "no_answer"},
+    "cases:case_triage": {"reasons": ["operator"]},
+    "cases:case_priority": {"priority": "1", "reason": "Placeholder reason."},
+    "cases:case_assign": {"owner": "persona.operator"},
+    "cases:case_handover": {"to": "persona.supervisor", "note": "Placeholder handover note."},
+    "cases:case_status": {"status": "in_progress"},
+    "cases:case_close": {"outcome": "supported"},
+    "cases:case_reopen": {"note": "Placeholder reason."},
+    "cases:case_note": {"text": "Placeholder note."},
+    "cases:case_summary": {"summary": "Placeholder summary of the case."},
+    "cases:case_task_add": {"title": "Placeholder task."},
 }
 # Pages that also answer GET (a form, or the way back after a login): the wrong method is PUT.
 GET_AND_POST = {
@@ -119,6 +183,7 @@ GET_AND_POST = {
     "helpline:contact_new",
     "helpline:contact_edit",
     "helpline:contact_callback",
+    *(name for name, row in STAFF_URLS.items() if name.startswith("cases:") and row[0] == "post"),
 }
 # Every API operation. Public ones let a reporter in with their code and secret (or file a
 # report), or give reference data; a staff session must add nothing to them. Staff operations
@@ -135,13 +200,43 @@ API_OPERATIONS: dict[tuple[str, str], str | tuple[str, bool, int]] = {
     ("get", "/api/v1/helpline/contacts"): ("contact list", False, 200),
     ("post", "/api/v1/helpline/contacts"): ("contact log", True, 201),
     ("get", "/api/v1/helpline/contacts/{contact_id}"): ("contact", False, 200),
+    ("get", "/api/v1/cases"): ("case list", False, 200),
+    ("post", "/api/v1/cases"): ("case from report", True, 201),
+    ("get", "/api/v1/cases/{case_id}"): ("case", False, 200),
+    ("post", "/api/v1/cases/{case_id}/triage"): ("case", True, 200),
+    ("post", "/api/v1/cases/{case_id}/priority"): ("case supervision", True, 200),
+    ("post", "/api/v1/cases/{case_id}/take"): ("free case", True, 200),
+    ("post", "/api/v1/cases/{case_id}/assign"): ("case supervision", True, 200),
+    ("post", "/api/v1/cases/{case_id}/handover"): ("case", True, 200),
+    ("post", "/api/v1/cases/{case_id}/status"): ("case", True, 200),
+    ("post", "/api/v1/cases/{case_id}/close"): ("case", True, 200),
+    ("post", "/api/v1/cases/{case_id}/reopen"): ("closed case", True, 200),
+    ("post", "/api/v1/cases/{case_id}/summary"): ("case", True, 200),
+    ("post", "/api/v1/cases/{case_id}/notes"): ("case", True, 201),
+    ("post", "/api/v1/cases/{case_id}/tasks"): ("case", True, 201),
+    ("post", "/api/v1/cases/tasks/{task_id}/done"): ("task", True, 200),
 }
-API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+# Bodies of the staff operations that take one (a function of the objects where it names one).
+API_BODIES: dict[tuple[str, str], Any] = {
     ("post", "/api/v1/helpline/contacts"): {
         "channel": "call",
         "issues": ["online.grooming"],
         "duration_seconds": 300,
     },
+    ("post", "/api/v1/cases"): lambda objects: {"report_code": objects["report"].tracking_code},
+    ("post", "/api/v1/cases/{case_id}/triage"): {"reasons": ["operator"]},
+    ("post", "/api/v1/cases/{case_id}/priority"): {"priority": 1, "reason": "Placeholder."},
+    ("post", "/api/v1/cases/{case_id}/assign"): {"owner": "persona.operator"},
+    ("post", "/api/v1/cases/{case_id}/handover"): {
+        "to": "persona.supervisor",
+        "note": "Placeholder handover note.",
+    },
+    ("post", "/api/v1/cases/{case_id}/status"): {"status": "in_progress"},
+    ("post", "/api/v1/cases/{case_id}/close"): {"outcome": "supported"},
+    ("post", "/api/v1/cases/{case_id}/reopen"): {"note": "Placeholder reason."},
+    ("post", "/api/v1/cases/{case_id}/summary"): {"summary": "Placeholder summary."},
+    ("post", "/api/v1/cases/{case_id}/notes"): {"text": "Placeholder note."},
+    ("post", "/api/v1/cases/{case_id}/tasks"): {"title": "Placeholder task."},
 }
 
 
@@ -151,8 +246,13 @@ def _evidence_root(tmp_path, settings):
     cache.clear()
 
 
+def _contact(operator: Any, **values: Any) -> Contact:
+    data = {"channel": "call", "issues": ["peers.friendship"], "duration_seconds": 120}
+    return contact_log(draft=ContactDraft.model_validate({**data, **values}), actor=operator)
+
+
 @pytest.fixture
-def objects(operator) -> dict[str, Any]:
+def objects(operator, supervisor) -> dict[str, Any]:
     # A child in danger now and a reporter who asked for a call: every staff action applies.
     report = submitted(
         category="bullying",
@@ -174,11 +274,23 @@ def objects(operator) -> dict[str, Any]:
         ),
         actor=operator,
     )
+    # The contact's case: triaged, followed by the operator, with a task. Another case is
+    # closed (to reopen), a third followed by nobody (to take). The report has no case yet.
+    case = case_open_from_contact(contact=contact, actor=operator).case
+    case_triage(case=case, actor=operator)
+    case_take(case=case, actor=operator)
+    closed_case = case_open_from_contact(contact=_contact(operator), actor=operator).case
+    case_close(case=closed_case, actor=operator, outcome="supported")
+    free_case = case_open_from_contact(contact=_contact(operator), actor=operator).case
     return {
         "report": report,
         "message": report_add_information(report=report, text="Placeholder detail."),
         "evidence": evidence_attach(report=report, data=png_bytes()),
         "contact": contact,
+        "case": case,
+        "closed_case": closed_case,
+        "free_case": free_case,
+        "task": case_task_add(case=case, actor=operator, title="Placeholder task."),
     }
 
 
@@ -213,12 +325,9 @@ def admin_url_names() -> set[str]:
 def url_for(name: str, objects: dict[str, Any]) -> str:
     kind = STAFF_URLS[name][1]
     kwargs = {}
-    if kind == "report":
-        kwargs = {"report_id": objects["report"].pk}
-    elif kind == "evidence":
-        kwargs = {"evidence_id": objects["evidence"].pk}
-    elif kind == "contact":
-        kwargs = {"contact_id": objects["contact"].pk}
+    if kind in URL_OBJECTS:
+        key, argument = URL_OBJECTS[kind]
+        kwargs = {argument: objects[key].pk}
     return reverse(name, kwargs=kwargs)
 
 
@@ -230,15 +339,12 @@ def expected(persona: str, name: str) -> int:
 def expected_for(persona: str, kind: str | None, changes: bool, success: int) -> int:
     if kind is None:
         return success
-    if kind in LISTS:
-        grant = SEES[persona][KINDS.index(LISTS[kind])]
-        if grant is None:
-            return 404
-        return 403 if changes and grant != W else success
-    grant = SEES[persona][KINDS.index(kind)]
+    grant = SEES[persona][KINDS.index(LISTS.get(kind) or CASE_KINDS.get(kind) or kind)]
     if grant is None:
         return 404
-    if changes and grant != W:
+    if kind == "case supervision":
+        return success if grant == S else 403
+    if changes and grant not in (W, S):
         return 403
     return success
 
@@ -246,7 +352,19 @@ def expected_for(persona: str, kind: str | None, changes: bool, success: int) ->
 def snapshot(objects: dict[str, Any]) -> tuple[Any, ...]:
     report = Report.objects.get(pk=objects["report"].pk)
     contact = Contact.objects.get(pk=objects["contact"].pk)
+    case = Case.objects.get(pk=objects["case"].pk)
     return (
+        Case.objects.count(),
+        case.status,
+        case.priority,
+        case.priority_reasons,
+        case.owner_id,
+        case.summary,
+        CaseEvent.objects.count(),
+        CaseTask.objects.count(),
+        CaseTask.objects.filter(done_at__isnull=False).count(),
+        Case.objects.get(pk=objects["closed_case"].pk).status,
+        Case.objects.get(pk=objects["free_case"].pk).owner_id,
         report.status,
         report.danger_acknowledged_at,
         ReportMessage.objects.filter(report=report).count(),
@@ -320,7 +438,19 @@ def test_the_access_functions_agree_with_the_table(request, objects, persona):
             contact_permissions.access_contact,
             contact_permissions.contacts_visible_to,
         ),
+        "case": (case_permissions.access_case, case_permissions.cases_visible_to),
+        "task": (case_permissions.access_case_task, case_permissions.case_tasks_visible_to),
     }
+    case_grant = SEES[persona][KINDS.index("case")]
+    supervised = objects["case"].pk
+    if case_grant is None:
+        with pytest.raises(Http404):
+            case_permissions.access_case_supervision(user, supervised)
+    elif case_grant == S:
+        assert case_permissions.access_case_supervision(user, supervised).pk == supervised
+    else:
+        with pytest.raises(PermissionDenied):
+            case_permissions.access_case_supervision(user, supervised)
     for kind, (access, visible) in functions.items():
         grant = SEES[persona][KINDS.index(kind)]
         target = objects[kind]
@@ -331,7 +461,7 @@ def test_the_access_functions_agree_with_the_table(request, objects, persona):
                     access(user, target.pk, write=write)
             continue
         assert access(user, target.pk) == target
-        if grant == W:
+        if grant in (W, S):
             assert access(user, target.pk, write=True) == target
         else:
             with pytest.raises(PermissionDenied):
@@ -360,8 +490,15 @@ def test_a_staff_session_adds_nothing_to_the_public_api(request, client, objects
     assert snapshot(objects) == before
 
 
-def _api_url(path: str, objects: dict[str, Any]) -> str:
-    return path.replace("{contact_id}", str(objects["contact"].pk))
+def _api_url(path: str, objects: dict[str, Any], kind: str | None = None) -> str:
+    case = URL_OBJECTS.get(kind or "case", ("case", ""))[0]
+    if case not in ("case", "closed_case", "free_case"):
+        case = "case"
+    return (
+        path.replace("{contact_id}", str(objects["contact"].pk))
+        .replace("{case_id}", str(objects[case].pk))
+        .replace("{task_id}", str(objects["task"].pk))
+    )
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -373,12 +510,13 @@ def test_each_persona_gets_exactly_what_the_table_says_in_the_api(request, objec
         kind, changes, success = row
         before = snapshot(objects)
         body = API_BODIES.get((method, path))
+        if callable(body):
+            body = body(objects)
+        url = _api_url(path, objects, kind)
         if body is None:
-            response = getattr(session, method)(_api_url(path, objects))
+            response = getattr(session, method)(url)
         else:
-            response = getattr(session, method)(
-                _api_url(path, objects), body, content_type="application/json"
-            )
+            response = getattr(session, method)(url, body, content_type="application/json")
         want = expected_for(persona, kind, changes, success)
         assert response.status_code == want, (persona, method, path, response.content[:200])
         assert response["Content-Type"].startswith("application/json")
@@ -391,20 +529,24 @@ def test_guessed_ids_answer_404_everywhere(staff_client, operator, objects):
     """A well-formed id that names nothing looks exactly like another helpline's object."""
     client = staff_client(operator)
     for name, (method, kind, _changes, _success) in STAFF_URLS.items():
-        if kind not in KINDS:
+        if kind not in URL_OBJECTS:
             continue
-        key = {"report": "report_id", "message": None, "evidence": "evidence_id"}.get(
-            kind, f"{kind}_id"
-        )
-        if key is None:
-            continue
-        url = reverse(name, kwargs={key: uuid.uuid4()})
+        url = reverse(name, kwargs={URL_OBJECTS[kind][1]: uuid.uuid4()})
         assert getattr(client, method)(url, POST_DATA.get(name, {})).status_code == 404, name
     for (method, path), row in API_OPERATIONS.items():
-        if row == "public" or "{contact_id}" not in path:
+        if row == "public" or "_id}" not in path:
             continue
-        guessed = path.replace("{contact_id}", str(uuid.uuid4()))
-        assert getattr(client, method)(guessed).status_code == 404, path
+        guessed = (
+            path.replace("{contact_id}", str(uuid.uuid4()))
+            .replace("{case_id}", str(uuid.uuid4()))
+            .replace("{task_id}", str(uuid.uuid4()))
+        )
+        body = API_BODIES.get((method, path))
+        if body is None:
+            response = getattr(client, method)(guessed)
+        else:
+            response = getattr(client, method)(guessed, body, content_type="application/json")
+        assert response.status_code == 404, path
 
 
 @pytest.mark.parametrize("persona", [p for p in PERSONAS if p != "platform_admin"])
@@ -524,6 +666,10 @@ def test_every_link_a_persona_is_shown_answers_200(request, staff_client, object
         assert url_for("helpline:contact_detail", objects) in seen
         assert url_for("helpline:contact_edit", objects) in seen
         assert reverse("helpline:contact_new") in seen
+    if SEES[persona][KINDS.index("case")]:
+        assert reverse("cases:case_mine") in seen
+        assert url_for("cases:case_detail", objects) in seen
+        assert url_for("cases:case_reopen", objects).rsplit("reopen/", 1)[0] in seen
 
 
 def test_the_staff_home_promises_nothing_that_does_not_exist(staff_client, analyst, operator):
@@ -534,3 +680,86 @@ def test_the_staff_home_promises_nothing_that_does_not_exist(staff_client, analy
     assert reverse("reports:staff_list") in operator_home
     for promise in ("open cases", "Refer", "Assess", "statistics", "courses", "blocking"):
         assert promise not in analyst_home + operator_home, promise
+
+
+# --- cases for institutions: only through a standing referral, shared fields, read-only ----
+
+
+@pytest.fixture
+def referred(objects, operator, police_officer) -> Referral:
+    """The contact's case referred to the police, sharing the child's age band and gender."""
+    from isigurt.cases.services import case_summary_update
+
+    case_summary_update(case=objects["case"], actor=operator, summary="Placeholder summary.")
+    return Referral.objects.create(
+        case=objects["case"],
+        organisation=police_officer.organisation,
+        shared_fields=["child"],
+        sent_by=operator,
+        sent_at=timezone.now(),
+        acknowledge_due=timezone.now() + timedelta(days=1),
+    )
+
+
+CASE_CHANGES = [
+    name
+    for name, row in STAFF_URLS.items()
+    if name.startswith("cases:") and row[2] and row[1] in ("case", "case supervision")
+]
+
+
+def test_a_referred_case_shows_only_the_shared_fields_and_refuses_changes(
+    staff_client, police_officer, objects, referred
+):
+    from isigurt.referrals.sharing import case_fields
+
+    client = staff_client(police_officer)
+    page = client.get(url_for("cases:case_detail", objects))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert objects["case"].code in html
+    for hidden in ("Placeholder", "persona.operator", 'id="timeline"', 'id="tasks"', "origins"):
+        assert hidden not in html, hidden
+    for form in ("take-form", "triage-form", "status-form", "note-form", "task-form", "summary"):
+        assert f'id="{form}' not in html, form
+    read = AuditEntry.objects.filter(action="case.read").latest("seq")
+    assert read.fields == sorted(case_fields(["child"]))
+    assert "age_band" in read.fields and "summary" not in read.fields
+    before = snapshot(objects)
+    for name in CASE_CHANGES:
+        response = client.post(url_for(name, objects), POST_DATA.get(name, {}))
+        assert response.status_code == 403, name
+    assert client.post(url_for("cases:case_task_done", objects)).status_code == 404
+    assert client.get(reverse("cases:case_queue")).status_code == 404
+    assert snapshot(objects) == before
+
+    api = make_staff_client(police_officer)
+    answer = api.get(_api_url("/api/v1/cases/{case_id}", objects)).json()
+    assert answer["fields"] == sorted(case_fields(["child"]))
+    assert answer["age_band"] == objects["case"].age_band
+    for hidden in ("summary", "owner", "timeline", "tasks", "origins", "due_times"):
+        assert hidden not in answer, hidden
+    assert api.get("/api/v1/cases").status_code == 404
+    for (method, path), row in API_OPERATIONS.items():
+        if row == "public" or method != "post" or row[0] not in ("case", "case supervision"):
+            continue
+        body = API_BODIES.get((method, path)) or {}
+        response = api.post(_api_url(path, objects), body, content_type="application/json")
+        assert response.status_code == 403, path
+    assert snapshot(objects) == before
+
+
+def test_a_withdrawn_referral_or_another_institution_sees_no_case(
+    staff_client, outsider, police_officer, objects, referred
+):
+    assert staff_client(outsider).get(url_for("cases:case_detail", objects)).status_code == 404
+    referred.status = ReferralStatus.WITHDRAWN
+    referred.save(update_fields=["status"])
+    client = staff_client(police_officer)
+    assert client.get(url_for("cases:case_detail", objects)).status_code == 404
+    assert (
+        make_staff_client(police_officer)
+        .get(_api_url("/api/v1/cases/{case_id}", objects))
+        .status_code
+        == 404
+    )

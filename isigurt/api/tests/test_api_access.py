@@ -47,6 +47,26 @@ STAFF_OPERATIONS: set[tuple[str, str]] = {
     ("get", "/api/v1/helpline/contacts"),
     ("post", "/api/v1/helpline/contacts"),
     ("get", "/api/v1/helpline/contacts/{contact_id}"),
+    ("get", "/api/v1/cases"),
+    ("post", "/api/v1/cases"),
+    ("get", "/api/v1/cases/{case_id}"),
+    *(
+        ("post", f"/api/v1/cases/{{case_id}}/{action}")
+        for action in (
+            "triage",
+            "priority",
+            "take",
+            "assign",
+            "handover",
+            "status",
+            "close",
+            "reopen",
+            "summary",
+            "notes",
+            "tasks",
+        )
+    ),
+    ("post", "/api/v1/cases/tasks/{task_id}/done"),
 }
 
 PUBLIC_OPERATIONS = {

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from isigurt.accounts.models import User
 from isigurt.accounts.services import demo_seed
+from isigurt.cases.services import cases_demo_seed
 from isigurt.helpline.services import contacts_demo_seed
 from isigurt.reports.search import report_terms_reindex
 
@@ -13,7 +14,8 @@ class Command(BaseCommand):
     help = (
         "Load the demo data set: every organisation (the national bodies, one child "
         "protection unit per municipality, one youth network per county) and one demo user "
-        "per role, and a few helpline contacts for the demo operator. Safe to run again. "
+        "per role, a few helpline contacts for the demo operator and a few cases opened from "
+        "them and from a demo report. Safe to run again. "
         "Refused outside demo mode."
     )
 
@@ -21,9 +23,12 @@ class Command(BaseCommand):
         if not settings.DEMO_MODE:
             raise CommandError("Demo data can only be loaded in demo mode (ISIGURT_DEMO_MODE).")
         summary = demo_seed()
-        contacts = contacts_demo_seed(operator=User.objects.get(username="operator"))
+        operator = User.objects.get(username="operator")
+        contacts = contacts_demo_seed(operator=operator)
+        cases = cases_demo_seed(operator=operator)
         # Reports filed before search existed become searchable (only those not yet indexed).
         indexed = report_terms_reindex()
         self.stdout.write(
-            f"{summary}, {contacts} new helpline contacts, {indexed} reports indexed for search"
+            f"{summary}, {contacts} new helpline contacts, {cases} new cases, "
+            f"{indexed} reports indexed for search"
         )
