@@ -6,3 +6,7 @@ class CasesConfig(AppConfig):
     name = "isigurt.cases"
     label = "cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        # Re-index a case when its reporter writes again or sends pictures (report_added_to).
+        from isigurt.cases import linking  # noqa: F401
