@@ -169,8 +169,10 @@ def term_lookups(kind: str, value: str) -> list[tuple[str, str]]:
 def fold(text: str) -> str:
     """Case and accents folded: "Çelësi" and "celesi" are one word (people often type
     Albanian without ë and ç on a phone)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # Compatibility forms first (a full-width or a squared "A" is "A"), then case, then once
+    # more: case folding can itself give letters that decompose.
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+    return "".join(ch for ch in folded if not unicodedata.combining(ch))
 
 
 def words(text: str) -> list[str]:
@@ -188,6 +190,7 @@ def words(text: str) -> list[str]:
 
 # --- links --------------------------------------------------------------------------------
 
+_HOST_RE = re.compile(r"^[a-z0-9_-]+(?:\.[a-z0-9_-]+)+$")
 # Sub-domains that show the same page as the site itself.
 _SAME_SITE_PREFIXES = ("www.", "m.", "mobile.", "web.", "mbasic.", "touch.")
 # Other names of one site.
@@ -262,8 +265,8 @@ def normalise_url(raw: str) -> str:
     if not host or "." not in host.strip("."):
         return ""
     host = _host(host)
-    if ":" in host:  # an IPv6 literal
-        host = f"[{host}]"
+    if not _HOST_RE.match(host):
+        return ""
     netloc = host if port in (None, 80, 443) else f"{host}:{port}"
     path = re.sub(r"/{2,}", "/", parts.path).rstrip("/")
     platform = host in PLATFORM_HOSTS or host == "youtu.be"
@@ -420,21 +423,27 @@ def username_from_url(url: str) -> str:
 
 
 def normalise_phone(raw: str) -> str:
-    """A phone number in international digits: Albanian numbers written as 06x..., 6x...,
-    +355 6x..., 00355 6x... or +355 06x... all become 3556x...; "" when fewer than
-    MIN_PHONE_DIGITS or more than MAX_PHONE_DIGITS digits remain."""
+    """A phone number in international form, "+" and digits: Albanian numbers written as
+    06x..., 6x..., +355 6x..., 00355 6x... or +355 06x... all become +3556x...; "" when it
+    cannot be a number (fewer than MIN_PHONE_DIGITS or more than MAX_PHONE_DIGITS digits, or
+    a country code starting with 0)."""
     text = (raw or "").strip()
     digits = re.sub(r"\D", "", text)
-    if text.startswith("00"):
-        digits = digits[2:]
-    elif not text.startswith("+"):
-        if digits.startswith("0") and len(digits) in (9, 10):  # national format, e.g. 069...
-            digits = "355" + digits[1:]
-        elif digits.startswith("6") and len(digits) == 9:  # a mobile without its 0
-            digits = "355" + digits
-    if digits.startswith("3550"):  # "+355 069...": the national 0 kept after the country code
-        digits = "355" + digits[4:]
-    return digits if MIN_PHONE_DIGITS <= len(digits) <= MAX_PHONE_DIGITS else ""
+    if text.startswith("+"):
+        number = digits
+    elif text.startswith("00"):
+        number = digits[2:]
+    elif digits.startswith("0") and len(digits) in (9, 10):  # national format, e.g. 069...
+        number = "355" + digits[1:]
+    elif digits.startswith("6") and len(digits) == 9:  # a mobile without its 0
+        number = "355" + digits
+    else:
+        number = digits
+    if number.startswith("3550"):  # "+355 069...": the national 0 kept after the country code
+        number = "355" + number[4:]
+    if number.startswith("0") or not MIN_PHONE_DIGITS <= len(number) <= MAX_PHONE_DIGITS:
+        return ""
+    return "+" + number
 
 
 # --- what free text holds -----------------------------------------------------------------
