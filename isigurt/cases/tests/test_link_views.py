@@ -36,7 +36,8 @@ def _case_page(request: HttpRequest, case_id: UUID) -> HttpResponse:
     case = access_case(request.user, case_id)
     page = engines["django"].from_string(
         "{% for message in messages %}<p>{{ message }}</p>{% endfor %}"
-        '{% include "cases/_merged.html" %}<h1>{{ case.code }}</h1>{% include "cases/_links.html" %}'
+        '{% include "cases/_merged.html" %}<h1>{{ case.code }}</h1>'
+        '{% include "cases/_links.html" %}'
     )
     return HttpResponse(page.render({"case": case}, request))
 
