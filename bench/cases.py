@@ -83,7 +83,7 @@ def word(rank: int) -> str:
         n //= 26
         if n == 0:
             break
-    return f"fj{text}"
+    return f"fjal{text}"
 
 
 def code_for(n: int) -> str:

@@ -6,15 +6,16 @@ by decrypting rows.
 
 What the text may be:
 - a case number ("C7KQM4TZP", any case, spaces and dashes ignored) or a report's tracking
-  code ("K7QM-4TZP"): the case with that number, or the case opened from that report (a word
-  search for the same text is added, for the rare word that looks like a code);
+  code ("K7QM-4TZP"): the case with that number, or the case holding that report (looked up
+  first, by one query; when nothing has that code, the text is searched as words);
 - otherwise words, every one of which must be found (AND), each as a whole word, accents
   and case ignored ("shkolle" finds "shkollë"); common words and words under three letters
   are ignored. A part that looks like a link ("instagram.com/ana.k"), a username ("@ana.k",
   "tiktok:ana.k") or a phone number ("069 123 4567") also finds the cases holding that
   link, username (on any platform for "@name") or number, as an alternative to its words.
 
-Each condition is one index lookup (``CaseTerm`` by digest, under every configured key), so
+The result is a lazy queryset (one query when evaluated; a text shaped like a code costs one
+more, made at once). Each condition is one index lookup (``CaseTerm`` by digest, under every configured key), so
 the cost follows the number of matching cases, not the size of the table; it runs the same on
 SQLite and PostgreSQL.
 """
@@ -31,6 +32,7 @@ from isigurt.reports.services import CODE_ALPHABET, normalise_code
 
 MAX_QUERY = 200  # characters of a query that are read
 MAX_CONDITIONS = 12  # words and values of a query at most (each is one index lookup)
+MAX_CODE_HITS = 10  # a code names one case (a report's code, the case it was merged into...)
 CASE_CODE_LENGTH = 9  # "C" and eight characters of the tracking-code alphabet
 _CASE_CODE_RE = re.compile(rf"^C[{CODE_ALPHABET}]{{8}}$")
 # A phone number as people write it: digits in groups, perhaps with + or 00 and brackets.
@@ -115,6 +117,12 @@ def cases_matching(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
     if not text:
         return cases.none()
     code = _codes(text)
+    if code is not None:
+        # A number or a tracking code names one case: look it up first (one index lookup), so
+        # that the word search below is planned on its own, never OR-ed with it.
+        named = list(cases.filter(code).values_list("pk", flat=True)[:MAX_CODE_HITS])
+        if named:
+            return cases.filter(pk__in=named)
     conditions: list[Q] = []
     rest = text
     for match in _PHONE_RUN_RE.finditer(text):
@@ -128,7 +136,6 @@ def cases_matching(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
         if condition is not None:
             conditions.append(condition)
     words = _all_of(conditions[:MAX_CONDITIONS])
-    found = _any_of([code, words])
-    if found is None:
+    if words is None:
         return cases.none()
-    return cases.filter(found)
+    return cases.filter(words)

@@ -56,6 +56,11 @@ def test_a_case_is_found_by_a_tracking_code_of_its_reports(cases):
     assert found(shown) == {cases["school"]}
 
 
+def test_a_word_shaped_like_a_code_is_searched_as_a_word_when_no_code_has_it():
+    case = report_case(description="Placeholder about zhvatjes.")
+    assert found("ZHVATJES") == found("zhvatjes") == {case}
+
+
 def test_every_word_must_match(cases):
     assert found("mesazhe") == {cases["school"], cases["park"]}
     assert found("mesazhe shkolle") == {cases["school"]}
