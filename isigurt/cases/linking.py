@@ -374,14 +374,6 @@ def _report_added_to(sender: Any, report: Report, **kwargs: Any) -> None:
 # --- the operator's decision ------------------------------------------------------------------
 
 
-class LinkRefused(Exception):
-    """The link cannot take this decision (``message`` says why, translated)."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__("link refused")
-
-
 def _decide(*, link: CaseLink, actor: Any, status: str, kind: str, note: str, request: Any) -> bool:
     with transaction.atomic():
         link = (

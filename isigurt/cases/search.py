@@ -15,9 +15,9 @@ What the text may be:
   link, username (on any platform for "@name") or number, as an alternative to its words.
 
 The result is a lazy queryset (one query when evaluated; a text shaped like a code costs one
-more, made at once). Each condition is one index lookup (``CaseTerm`` by digest, under every configured key), so
-the cost follows the number of matching cases, not the size of the table; it runs the same on
-SQLite and PostgreSQL.
+more, made at once). Each condition is one index lookup (``CaseTerm`` by digest, under every
+configured key), so the cost follows the number of matching cases, not the size of the table;
+it runs the same on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations

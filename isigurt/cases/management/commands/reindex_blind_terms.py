@@ -18,6 +18,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from isigurt.audit.services import audit_record
 from isigurt.cases.linking import case_index
@@ -54,7 +55,7 @@ class Command(BaseCommand):
             try:
                 after = uuid.UUID(options["after"])
             except ValueError:
-                raise CommandError("--after takes a case id.") from None
+                raise CommandError(_("--after takes a case id.")) from None
         total = Case.objects.count()
         seen = indexed = batches = 0
         started = time.monotonic()
@@ -74,8 +75,19 @@ class Command(BaseCommand):
             indexed += len(due)
             after = ids[-1]
             self.stdout.write(
-                f"batch {batches}: {len(due)} of {len(ids)} cases re-indexed; "
-                f"{seen}/{total} seen; {time.monotonic() - started:.1f} s; last id {after}"
+                _(
+                    "batch %(batch)d: %(done)d of %(size)d cases re-indexed; %(seen)d/%(total)d"
+                    " seen; %(seconds).1f s; last id %(last)s"
+                )
+                % {
+                    "batch": batches,
+                    "done": len(due),
+                    "size": len(ids),
+                    "seen": seen,
+                    "total": total,
+                    "seconds": time.monotonic() - started,
+                    "last": after,
+                }
             )
             self.stdout.flush()
         if indexed:
@@ -86,8 +98,8 @@ class Command(BaseCommand):
                 fields=["summary", "origins"],
             )
         self.stdout.write(
-            f"re-indexed {indexed} of {seen} cases under key {newest} "
-            f"in {time.monotonic() - started:.1f} s"
+            _("re-indexed %(done)d of %(seen)d cases under key %(key)s in %(seconds).1f s")
+            % {"done": indexed, "seen": seen, "key": newest, "seconds": time.monotonic() - started}
         )
 
     @staticmethod
@@ -108,18 +120,14 @@ class Command(BaseCommand):
         )
         older = {key_id: rows for key_id, rows in counts.items() if key_id != newest}
         unknown = sorted(set(older) - set(key_ids()))
+        by_key = ", ".join(f"{key_id}: {rows}" for key_id, rows in sorted(older.items()))
         self.stdout.write(
-            f"newest key {newest}: {counts.get(newest, 0)} rows; "
-            f"{sum(older.values())} rows under older keys"
-            + (
-                " ("
-                + ", ".join(f"{key_id}: {rows}" for key_id, rows in sorted(older.items()))
-                + ")"
-                if older
-                else ""
-            )
+            _("newest key %(key)s: %(rows)d rows; %(older)d rows under older keys")
+            % {"key": newest, "rows": counts.get(newest, 0), "older": sum(older.values())}
+            + (f" ({by_key})" if older else "")
         )
         if unknown:
             self.stdout.write(
-                "keys no longer configured (those rows are never found): " + ", ".join(unknown)
+                _("keys no longer configured (those rows are never found): %(keys)s")
+                % {"keys": ", ".join(unknown)}
             )
