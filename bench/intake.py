@@ -142,6 +142,7 @@ def main() -> None:
         "DATABASE_CONN_MAX_AGE": "600",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "FIELD_ENCRYPTION_KEYS": "b1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+        "BLIND_INDEX_KEYS": "s1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
         "AUDIT_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "ALLOWED_HOSTS": "127.0.0.1",
         "REDIS_URL": "redis://127.0.0.1:6379/8",

@@ -13,3 +13,5 @@ class CasesConfig(AppConfig):
 
         # Sent inside the answer's transaction: the case's first response commits with it.
         report_answered.connect(first_response_on_answer, dispatch_uid="cases.first_response")
+        # Re-index a case when its reporter writes again or sends pictures (report_added_to).
+        from isigurt.cases import linking  # noqa: F401

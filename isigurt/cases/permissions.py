@@ -6,6 +6,7 @@
                                         (403) when visible but read-only
     case_fields_for(user, case)         which fields of that case the viewer may read
     access_case_task(user, id, ...)     one task, likewise
+    access_case_link(user, case, id)    one link of a case the viewer has accessed, likewise
 
 Roles become abilities in isigurt.accounts.permissions (HELPLINE_CASES). The helpline's
 operators and supervisors see every case of their own helpline; only supervisors change a
@@ -20,11 +21,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404
 
 from isigurt.accounts import permissions as roles
-from isigurt.cases.models import Case, CaseTask
+from isigurt.cases.models import Case, CaseLink, CaseTask
 from isigurt.lib.ids import uuid_or_404
 from isigurt.referrals import sharing
 from isigurt.referrals.models import Referral, ReferralStatus
@@ -133,6 +135,27 @@ def access_case_supervision(user: Any, case_id: Any) -> Case:
     if not can_supervise(user, case):
         raise PermissionDenied
     return case
+
+
+def access_case_link(user: Any, case: Case, link_id: Any, *, write: bool = False) -> CaseLink:
+    """A link of ``case`` (already accessed by the user): 404 unless the link joins ``case`` to
+    another case the user may see (links are the helpline's working papers, like tasks), 403
+    when visible but the user may not change both cases."""
+    visible = cases_visible_to(user)
+    link = (
+        CaseLink.objects.select_related("first", "second")
+        .filter(pk=uuid_or_404(link_id))
+        .filter(models.Q(first=case) | models.Q(second=case))
+        .filter(first__in=visible, second__in=visible)
+        .first()
+    )
+    if link is None or "links" not in case_fields_for(user, case):
+        raise Http404
+    if write and not (
+        case_changeable_by(user, link.first) and case_changeable_by(user, link.second)
+    ):
+        raise PermissionDenied
+    return link
 
 
 def case_tasks_visible_to(user: Any) -> QuerySet[CaseTask]:

@@ -5,12 +5,14 @@ import binascii
 
 from django.core.exceptions import ImproperlyConfigured
 
+from isigurt.lib.blind_index import keys_check
 from isigurt.lib.env import env_bool, env_str
 
 from .base import *  # noqa: F403
 from .base import (
     ALLOWED_HOSTS,
     AUDIT_SIGNING_KEY,
+    BLIND_INDEX_KEYS,
     FIELD_ENCRYPTION_KEYS,
     INSECURE_DEV_SECRET,
     REDIS_URL,
@@ -21,6 +23,9 @@ if SECRET_KEY == INSECURE_DEV_SECRET or len(SECRET_KEY) < 50 or len(set(SECRET_K
     raise ImproperlyConfigured("SECRET_KEY must be set to a long random value in production.")
 if not FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set in production.")
+# The search index's keys: their own (a derived one would be public knowledge, and sharing the
+# field keys would tie the index to their rotation). See decision 0014.
+keys_check(BLIND_INDEX_KEYS, FIELD_ENCRYPTION_KEYS)
 try:
     _audit_seed = base64.b64decode(AUDIT_SIGNING_KEY.encode("ascii"), validate=True)
 except (binascii.Error, ValueError, UnicodeEncodeError):

@@ -132,6 +132,7 @@ def _import_production(demo_mode: str) -> subprocess.CompletedProcess[str]:
     env.update(
         SECRET_KEY="Zq8-rT3vW9_kL2mN7pX4cB6hJ1dF5gS0aE8uY3iO7wQ2tR9vXk4m",
         FIELD_ENCRYPTION_KEYS=settings.FIELD_ENCRYPTION_KEYS,
+        BLIND_INDEX_KEYS="b1:" + "C" * 43 + "=",
         AUDIT_SIGNING_KEY="B" * 43 + "=",
         REDIS_URL="redis://127.0.0.1:6379/0",
         ISIGURT_DEMO_MODE=demo_mode,
