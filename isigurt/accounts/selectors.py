@@ -46,6 +46,12 @@ def _contacts_link(viewer: User) -> StaffLink | None:
     return StaffLink(label=str(_("Helpline contacts")), url=reverse("helpline:contact_list"))
 
 
+def _referrals_link(viewer: User) -> StaffLink | None:
+    from isigurt.referrals.selectors import inbox_link
+
+    return inbox_link(viewer=viewer)
+
+
 def _admin_link(viewer: User) -> StaffLink | None:
     if not can_use_admin(viewer):
         return None
@@ -58,6 +64,7 @@ def _admin_link(viewer: User) -> StaffLink | None:
 ROLE_PAGES: dict[str, tuple[Callable[[User], StaffLink | None], ...]] = {
     Role.HELPLINE_OPERATOR: (_contacts_link, _reports_link),
     Role.HELPLINE_SUPERVISOR: (_contacts_link, _reports_link),
+    Role.INSTITUTION_OFFICER: (_referrals_link,),
     Role.PLATFORM_ADMIN: (_admin_link,),
 }
 

@@ -211,6 +211,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0}
 # commits; this is the safety net that keeps every entry sealed within seconds regardless.
 CELERY_BEAT_SCHEDULE = {
     "audit-seal": {"task": "isigurt.audit.tasks.seal_audit_log", "schedule": 10.0},
+    # Referrals not acknowledged by their due time are escalated once (the relay also starts it).
+    "referrals-escalate-overdue": {
+        "task": "isigurt.referrals.tasks.escalate_overdue_referrals",
+        "schedule": 60.0,
+    },
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
