@@ -190,7 +190,8 @@ class OutcomeForm(_DraftForm):
 
 
 class OfficerForm(forms.Form):
-    """The officer of the institution who follows the referral."""
+    """The officer of the institution who follows the referral (none chosen: the one who
+    sends the form takes it on)."""
 
     def __init__(self, *args: Any, officers: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -198,6 +199,8 @@ class OfficerForm(forms.Form):
             label=_("Officer in charge"),
             choices=[(officer.pk, officer.get_username()) for officer in officers],
             coerce=int,
+            required=False,
+            empty_value=None,
         )
 
 

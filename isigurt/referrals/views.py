@@ -143,7 +143,7 @@ def acknowledge(request: HttpRequest, referral_id: UUID) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def officer(request: HttpRequest, referral_id: UUID) -> HttpResponse:
-    """Take the referral on, or give it to another officer of the institution."""
+    """Give the referral to an officer of the institution, or take it on (no officer chosen)."""
     if request.method != "POST":
         return _not_sent(request, referral_id)
     referral = access_referral_answer(request.user, referral_id)
@@ -152,7 +152,7 @@ def officer(request: HttpRequest, referral_id: UUID) -> HttpResponse:
         try:
             referral_assign(
                 referral=referral,
-                officer_id=form.cleaned_data["officer"],
+                officer_id=form.cleaned_data["officer"] or request.user.pk,
                 actor=request.user,
                 request=request,
             )

@@ -28,13 +28,15 @@ from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone, translation
 
-from isigurt.accounts.models import Role
-from isigurt.accounts.tests.personas import PERSONAS, make_staff_client
+from isigurt.accounts.models import OrganisationType, Role
+from isigurt.accounts.tests.personas import PERSONAS, make_staff_client, organisation_for
 from isigurt.audit.models import AuditEntry
 from isigurt.helpline import permissions as contact_permissions
 from isigurt.helpline.models import CallBack, Contact
 from isigurt.helpline.services import contact_log
 from isigurt.helpline.validation import ContactDraft
+from isigurt.referrals.models import Referral, ReferralUpdate
+from isigurt.referrals.tests.factories import open_case, refer
 from isigurt.reports import permissions
 from isigurt.reports.models import Evidence, Report, ReportCallback, ReportMessage
 from isigurt.reports.services import evidence_attach, report_add_information
@@ -66,6 +68,30 @@ KINDS = ("report", "message", "evidence", "contact")
 # The lists and the new-object pages: which kind of object they are about.
 LISTS = {"report list": "report", "contact list": "contact", "contact log": "contact"}
 
+# Referrals: a case referred to the child protection unit of Tiranë (the municipality
+# officer's institution). "referral" is its page and what the institution does with it,
+# "referral (helpline)" what the helpline does after sending (withdraw, ask), "referral inbox"
+# an institution's list (each institution has its own, perhaps empty), "case referrals" the
+# helpline's page for referring the case. The reports, messages and evidence of that case are
+# tested for every persona in isigurt/referrals/tests/test_access.py.
+#                         referral  (helpline)  inbox  case referrals
+REFERRAL_SEES: dict[str, tuple[str | None, str | None, str | None, str | None]] = {
+    "operator": (R, W, NO, W),
+    "supervisor": (R, W, NO, W),
+    "analyst": (NO, NO, NO, NO),
+    "municipality_officer": (W, R, R, R),  # sees the case through the referral, read-only
+    "outsider": (NO, NO, R, NO),  # another unit: its own inbox, nothing of this referral
+    "police_officer": (NO, NO, R, NO),
+    "blocking_officer": (NO, NO, NO, NO),
+    "stats_viewer": (NO, NO, NO, NO),
+    "editor": (NO, NO, NO, NO),
+    "trainer": (NO, NO, NO, NO),
+    "youth_coordinator": (NO, NO, NO, NO),
+    "platform_admin": (NO, NO, NO, NO),
+    "no_role": (NO, NO, NO, NO),
+}
+REFERRAL_KINDS = ("referral", "referral (helpline)", "referral inbox", "case referrals")
+
 # Every staff page: (method, the object it is about or None, whether it changes something,
 # the success status). Pages about no object are for every signed-in persona, except the list.
 STAFF_URLS: dict[str, tuple[str, str | None, bool, int]] = {
@@ -87,6 +113,15 @@ STAFF_URLS: dict[str, tuple[str, str | None, bool, int]] = {
     "helpline:contact_detail": ("get", "contact", False, 200),
     "helpline:contact_edit": ("post", "contact", True, 302),
     "helpline:contact_callback": ("post", "contact", True, 302),
+    "referrals:inbox": ("get", "referral inbox", False, 200),
+    "referrals:detail": ("get", "referral", False, 200),
+    "referrals:acknowledge": ("post", "referral", True, 302),
+    "referrals:officer": ("post", "referral", True, 302),
+    "referrals:update": ("post", "referral", True, 302),
+    "referrals:outcome": ("post", "referral", True, 302),
+    "referrals:withdraw": ("post", "referral (helpline)", True, 302),
+    "referrals:question": ("post", "referral (helpline)", True, 302),
+    "referrals:case": ("post", "case referrals", True, 302),
 }
 CONTACT_FORM = {
     "channel": "chat",
@@ -106,6 +141,12 @@ POST_DATA = {
     "helpline:contact_new": CONTACT_FORM,
     "helpline:contact_edit": {**CONTACT_FORM, "summary": "Another placeholder summary."},
     "helpline:contact_callback": {"outcome": "no_answer"},
+    "referrals:update": {"text": "Placeholder update."},
+    "referrals:outcome": {"outcome": "support_given"},
+    "referrals:withdraw": {"text": ""},
+    "referrals:question": {"text": "Placeholder question."},
+    # Refer the case to the police too (the institution's id is known once it exists).
+    "referrals:case": lambda objects: {f"to_{objects['police'].pk}": "on"},
 }
 # Pages that also answer GET (a form, or the way back after a login): the wrong method is PUT.
 GET_AND_POST = {
@@ -119,6 +160,13 @@ GET_AND_POST = {
     "helpline:contact_new",
     "helpline:contact_edit",
     "helpline:contact_callback",
+    "referrals:acknowledge",
+    "referrals:officer",
+    "referrals:update",
+    "referrals:outcome",
+    "referrals:withdraw",
+    "referrals:question",
+    "referrals:case",
 }
 # Every API operation. Public ones let a reporter in with their code and secret (or file a
 # report), or give reference data; a staff session must add nothing to them. Staff operations
@@ -135,6 +183,15 @@ API_OPERATIONS: dict[tuple[str, str], str | tuple[str, bool, int]] = {
     ("get", "/api/v1/helpline/contacts"): ("contact list", False, 200),
     ("post", "/api/v1/helpline/contacts"): ("contact log", True, 201),
     ("get", "/api/v1/helpline/contacts/{contact_id}"): ("contact", False, 200),
+    ("get", "/api/v1/referrals"): ("referral inbox", False, 200),
+    ("get", "/api/v1/referrals/{referral_id}"): ("referral", False, 200),
+    ("post", "/api/v1/referrals/{referral_id}/acknowledge"): ("referral", True, 200),
+    ("post", "/api/v1/referrals/{referral_id}/updates"): ("referral", True, 201),
+    ("post", "/api/v1/referrals/{referral_id}/outcome"): ("referral", True, 200),
+    ("post", "/api/v1/referrals/{referral_id}/withdraw"): ("referral (helpline)", True, 200),
+    # The helpline's list of a case's referrals: an institution seeing the case gets 403.
+    ("get", "/api/v1/referrals/cases/{case_id}"): ("case referrals", True, 200),
+    ("post", "/api/v1/referrals/cases/{case_id}"): ("case referrals", True, 201),
 }
 API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/v1/helpline/contacts"): {
@@ -142,7 +199,23 @@ API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "issues": ["online.grooming"],
         "duration_seconds": 300,
     },
+    ("post", "/api/v1/referrals/{referral_id}/updates"): {"text": "Placeholder update."},
+    ("post", "/api/v1/referrals/{referral_id}/outcome"): {"outcome": "support_given"},
+    ("post", "/api/v1/referrals/{referral_id}/withdraw"): {"text": ""},
+    ("post", "/api/v1/referrals/cases/{case_id}"): lambda objects: {
+        "recipients": [{"organisation_id": objects["police"].pk}]
+    },
 }
+
+
+def post_data(name: str, objects: dict[str, Any]) -> dict[str, Any]:
+    data = POST_DATA.get(name, {})
+    return data(objects) if callable(data) else data
+
+
+def api_body(key: tuple[str, str], objects: dict[str, Any]) -> dict[str, Any] | None:
+    body = API_BODIES.get(key)
+    return body(objects) if callable(body) else body
 
 
 @pytest.fixture(autouse=True)
@@ -152,7 +225,7 @@ def _evidence_root(tmp_path, settings):
 
 
 @pytest.fixture
-def objects(operator) -> dict[str, Any]:
+def objects(operator, municipality_officer) -> dict[str, Any]:
     # A child in danger now and a reporter who asked for a call: every staff action applies.
     report = submitted(
         category="bullying",
@@ -174,11 +247,17 @@ def objects(operator) -> dict[str, Any]:
         ),
         actor=operator,
     )
+    # Another report's case, referred to the municipality officer's unit.
+    case = open_case(operator)
+    referral = refer(case, municipality_officer.organisation, operator)
     return {
         "report": report,
         "message": report_add_information(report=report, text="Placeholder detail."),
         "evidence": evidence_attach(report=report, data=png_bytes()),
         "contact": contact,
+        "case": case,
+        "referral": referral,
+        "police": organisation_for("Policia", OrganisationType.POLICE),
     }
 
 
@@ -219,6 +298,10 @@ def url_for(name: str, objects: dict[str, Any]) -> str:
         kwargs = {"evidence_id": objects["evidence"].pk}
     elif kind == "contact":
         kwargs = {"contact_id": objects["contact"].pk}
+    elif kind in ("referral", "referral (helpline)"):
+        kwargs = {"referral_id": objects["referral"].pk}
+    elif kind == "case referrals":
+        kwargs = {"case_id": objects["case"].pk}
     return reverse(name, kwargs=kwargs)
 
 
@@ -230,6 +313,11 @@ def expected(persona: str, name: str) -> int:
 def expected_for(persona: str, kind: str | None, changes: bool, success: int) -> int:
     if kind is None:
         return success
+    if kind in REFERRAL_KINDS:
+        grant = REFERRAL_SEES[persona][REFERRAL_KINDS.index(kind)]
+        if grant is None:
+            return 404
+        return 403 if changes and grant != W else success
     if kind in LISTS:
         grant = SEES[persona][KINDS.index(LISTS[kind])]
         if grant is None:
@@ -256,6 +344,8 @@ def snapshot(objects: dict[str, Any]) -> tuple[Any, ...]:
         contact.summary,
         contact.channel,
         CallBack.objects.filter(contact=contact).exclude(outcome="").count(),
+        tuple(Referral.objects.order_by("pk").values_list("pk", "status", "officer_id")),
+        ReferralUpdate.objects.count(),
     )
 
 
@@ -264,7 +354,7 @@ def test_every_role_has_a_persona(request):
     for persona in PERSONAS:
         held |= request.getfixturevalue(persona).role_set()
     assert held == set(Role.values)
-    assert set(SEES) == set(PERSONAS)
+    assert set(SEES) == set(PERSONAS) == set(REFERRAL_SEES)
 
 
 def test_every_staff_url_has_a_row_in_the_table():
@@ -292,7 +382,7 @@ def test_each_persona_gets_exactly_what_the_table_says(
     user = request.getfixturevalue(persona)
     method = STAFF_URLS[name][0]
     before = snapshot(objects)
-    response = getattr(staff_client(user), method)(url_for(name, objects), POST_DATA.get(name, {}))
+    response = getattr(staff_client(user), method)(url_for(name, objects), post_data(name, objects))
     want = expected(persona, name)
     assert response.status_code == want, (persona, name)
     if want >= 400 or not STAFF_URLS[name][2]:
@@ -361,7 +451,11 @@ def test_a_staff_session_adds_nothing_to_the_public_api(request, client, objects
 
 
 def _api_url(path: str, objects: dict[str, Any]) -> str:
-    return path.replace("{contact_id}", str(objects["contact"].pk))
+    return (
+        path.replace("{contact_id}", str(objects["contact"].pk))
+        .replace("{referral_id}", str(objects["referral"].pk))
+        .replace("{case_id}", str(objects["case"].pk))
+    )
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -372,7 +466,7 @@ def test_each_persona_gets_exactly_what_the_table_says_in_the_api(request, objec
             continue
         kind, changes, success = row
         before = snapshot(objects)
-        body = API_BODIES.get((method, path))
+        body = api_body((method, path), objects)
         if body is None:
             response = getattr(session, method)(_api_url(path, objects))
         else:
@@ -524,6 +618,10 @@ def test_every_link_a_persona_is_shown_answers_200(request, staff_client, object
         assert url_for("helpline:contact_detail", objects) in seen
         assert url_for("helpline:contact_edit", objects) in seen
         assert reverse("helpline:contact_new") in seen
+    if REFERRAL_SEES[persona][REFERRAL_KINDS.index("referral inbox")]:
+        assert reverse("referrals:inbox") in seen
+    if persona == "municipality_officer":
+        assert url_for("referrals:detail", objects) in seen
 
 
 def test_the_staff_home_promises_nothing_that_does_not_exist(staff_client, analyst, operator):
