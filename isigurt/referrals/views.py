@@ -149,10 +149,11 @@ def officer(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     referral = access_referral_answer(request.user, referral_id)
     form = OfficerForm(request.POST, officers=list(officers_of(referral.organisation_id)))
     if form.is_valid():
+        officer_id: int = form.cleaned_data["officer"] or request.user.pk
         try:
             referral_assign(
                 referral=referral,
-                officer_id=form.cleaned_data["officer"] or request.user.pk,
+                officer_id=officer_id,
                 actor=request.user,
                 request=request,
             )
