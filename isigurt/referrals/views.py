@@ -149,7 +149,7 @@ def officer(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     referral = access_referral_answer(request.user, referral_id)
     form = OfficerForm(request.POST, officers=list(officers_of(referral.organisation_id)))
     if form.is_valid():
-        officer_id: int = form.cleaned_data["officer"] or request.user.pk
+        officer_id = int(form.cleaned_data["officer"] or request.user.pk or 0)
         try:
             referral_assign(
                 referral=referral,
