@@ -10,10 +10,9 @@ from isigurt.reports.admin import ReadOnlyAdmin
 
 @admin.register(Referral)
 class ReferralAdmin(ReadOnlyAdmin):
-    list_display = ("id", "organisation", "status", "sent_at", "acknowledge_due", "escalated_at")
+    list_display = ("case", "organisation", "status", "sent_at", "acknowledge_due", "escalated_at")
     list_filter = ("status",)
     fields = (
-        "id",
         "case",
         "organisation",
         "status",

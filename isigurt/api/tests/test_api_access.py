@@ -47,6 +47,14 @@ STAFF_OPERATIONS: set[tuple[str, str]] = {
     ("get", "/api/v1/helpline/contacts"),
     ("post", "/api/v1/helpline/contacts"),
     ("get", "/api/v1/helpline/contacts/{contact_id}"),
+    ("get", "/api/v1/referrals"),
+    ("get", "/api/v1/referrals/{referral_id}"),
+    ("post", "/api/v1/referrals/{referral_id}/acknowledge"),
+    ("post", "/api/v1/referrals/{referral_id}/updates"),
+    ("post", "/api/v1/referrals/{referral_id}/outcome"),
+    ("post", "/api/v1/referrals/{referral_id}/withdraw"),
+    ("get", "/api/v1/referrals/cases/{case_id}"),
+    ("post", "/api/v1/referrals/cases/{case_id}"),
 }
 
 PUBLIC_OPERATIONS = {

@@ -8,7 +8,8 @@ import uuid
 import pytest
 
 from isigurt.accounts.models import OrganisationType
-from isigurt.accounts.tests.personas import make_staff_client, organisation_for
+from isigurt.accounts.tests.personas import make_staff_client as staff_session
+from isigurt.accounts.tests.personas import organisation_for
 from isigurt.audit.models import AuditEntry
 from isigurt.cases.models import CaseStatus
 from isigurt.referrals.models import Referral, ReferralStatus
@@ -17,6 +18,13 @@ from isigurt.referrals.tests.factories import open_case, refer
 pytestmark = pytest.mark.django_db
 
 JSON = "application/json"
+
+
+def make_staff_client(user):
+    """A staff session whose API answers are in English (the default is Albanian)."""
+    client = staff_session(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
 
 
 @pytest.fixture
@@ -160,6 +168,7 @@ def test_an_institution_may_not_withdraw_or_refer(referral, municipality_officer
 
 
 def test_without_a_session_the_api_answers_401(client, referral):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     response = client.get("/api/v1/referrals")
     assert response.status_code == 401
     assert response.json()["detail"]
