@@ -47,6 +47,7 @@ urlpatterns += i18n_patterns(
     path("", include("isigurt.reports.urls")),
     path("", include("isigurt.helpline.urls")),
     path("", include("isigurt.cases.urls")),
+    path("", include("isigurt.referrals.urls")),
     prefix_default_language=False,
 )
 

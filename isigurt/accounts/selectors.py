@@ -62,6 +62,12 @@ def _my_cases_link(viewer: User) -> StaffLink | None:
     return StaffLink(label=str(_("My cases")), url=reverse("cases:case_mine"))
 
 
+def _referrals_link(viewer: User) -> StaffLink | None:
+    from isigurt.referrals.selectors import inbox_link
+
+    return inbox_link(viewer=viewer)
+
+
 def _admin_link(viewer: User) -> StaffLink | None:
     if not can_use_admin(viewer):
         return None
@@ -74,6 +80,7 @@ def _admin_link(viewer: User) -> StaffLink | None:
 ROLE_PAGES: dict[str, tuple[Callable[[User], StaffLink | None], ...]] = {
     Role.HELPLINE_OPERATOR: (_contacts_link, _reports_link, _cases_link, _my_cases_link),
     Role.HELPLINE_SUPERVISOR: (_contacts_link, _reports_link, _cases_link, _my_cases_link),
+    Role.INSTITUTION_OFFICER: (_referrals_link,),
     Role.PLATFORM_ADMIN: (_admin_link,),
 }
 

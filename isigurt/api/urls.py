@@ -8,6 +8,7 @@ from isigurt.api.errors import JsonParser, install_error_handlers
 from isigurt.cases.api import router as cases_router
 from isigurt.geography.api import router as geography_router
 from isigurt.helpline.api import router as helpline_router
+from isigurt.referrals.api import router as referrals_router
 from isigurt.reports.api import router as reports_router
 
 api = NinjaAPI(
@@ -36,3 +37,5 @@ api.add_router("/", reports_router, tags=["reports"], auth=None)
 # Staff (the default authentication), except the taxonomy, which is reference data.
 api.add_router("/helpline", helpline_router, tags=["helpline"])
 api.add_router("/cases", cases_router, tags=["cases"])
+# Staff (the default authentication on the whole router): institutions and the helpline.
+api.add_router("/referrals", referrals_router, tags=["referrals"])

@@ -14,9 +14,11 @@ change); services trust the object they are given and never import django.http.
 
 Roles are turned into abilities in isigurt.accounts.permissions; this module adds the objects.
 Today the helpline's operators and supervisors see every report and every field. An institution
-will see only the reports referred to it and only the fields its referral shares: the referral
-app fills in ``_referred_reports`` and ``_referred_fields`` below; until then institutions see
-no report. Content analysts see content items (another app), not reports.
+sees only the reports of the cases referred to it (a referral that stands: not withdrawn), and
+only the fields its referral shares; the thread and the pictures only when the referral shares
+them (isigurt.referrals.permissions and .sharing, through ``_referred_reports``,
+``_referred_fields`` and ``_referred_thread`` below). Content analysts see content items
+(another app), not reports.
 """
 
 from __future__ import annotations
@@ -65,13 +67,29 @@ REPORT_FIELDS: frozenset[str] = frozenset(
 
 
 def _referred_reports(user: Any) -> QuerySet[Report]:
-    """Reports referred to the user's organisation (none until referrals exist)."""
-    return Report.objects.none()
+    """Reports of the cases referred to the user's organisation (a standing referral)."""
+    from isigurt.referrals.permissions import referred_case_ids
+
+    return Report.objects.filter(case_origin__case_id__in=referred_case_ids(user))
 
 
 def _referred_fields(user: Any, report: Report) -> frozenset[str]:
-    """The fields the referral of ``report`` to the user's organisation shares (none yet)."""
-    return frozenset()
+    """The fields the referral of ``report``'s case to the user's organisation shares."""
+    from isigurt.referrals import sharing
+    from isigurt.referrals.permissions import referred_report_groups
+
+    groups = referred_report_groups(user, report)
+    return frozenset() if groups is None else sharing.report_fields(groups)
+
+
+def _referred_thread(user: Any, group: str) -> QuerySet[Report]:
+    """Reports of cases whose standing referral to the user's organisation shares ``group``
+    ("messages" or "evidence")."""
+    from isigurt.referrals.permissions import referrals_sharing
+
+    return Report.objects.filter(
+        case_origin__case_id__in=referrals_sharing(user, group).values("case_id")
+    )
 
 
 # --- reports -------------------------------------------------------------------------------
@@ -129,7 +147,7 @@ def report_messages_visible_to(user: Any) -> QuerySet[ReportMessage]:
     """Messages of the reports whose thread the user may read."""
     if roles.can_read_helpline_reports(user):
         return ReportMessage.objects.all()
-    return ReportMessage.objects.none()  # a referral that shares "messages" will widen this
+    return ReportMessage.objects.filter(report__in=_referred_thread(user, "messages"))
 
 
 def access_report_message(user: Any, message_id: Any, *, write: bool = False) -> ReportMessage:
@@ -151,7 +169,7 @@ def evidence_visible_to(user: Any) -> QuerySet[Evidence]:
     """Evidence (metadata; stored pictures decrypt only through a service) the user may see."""
     if roles.can_read_helpline_reports(user):
         return Evidence.objects.all()
-    return Evidence.objects.none()  # a referral that shares "evidence" will widen this
+    return Evidence.objects.filter(report__in=_referred_thread(user, "evidence"))
 
 
 def access_evidence(user: Any, evidence_id: Any, *, write: bool = False) -> Evidence:

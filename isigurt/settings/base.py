@@ -213,6 +213,11 @@ CELERY_BEAT_SCHEDULE = {
     "audit-seal": {"task": "isigurt.audit.tasks.seal_audit_log", "schedule": 10.0},
     # Cases whose first response or referral is overdue: the supervisors are told within a minute.
     "cases-escalate": {"task": "isigurt.cases.tasks.escalate_overdue_cases", "schedule": 60.0},
+    # Referrals not acknowledged by their due time are escalated once (the relay also starts it).
+    "referrals-escalate-overdue": {
+        "task": "isigurt.referrals.tasks.escalate_overdue_referrals",
+        "schedule": 60.0,
+    },
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -30,8 +30,8 @@ from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone, translation
 
-from isigurt.accounts.models import Role
-from isigurt.accounts.tests.personas import PERSONAS, make_staff_client
+from isigurt.accounts.models import OrganisationType, Role
+from isigurt.accounts.tests.personas import PERSONAS, make_staff_client, organisation_for
 from isigurt.audit.models import AuditEntry
 from isigurt.cases import permissions as case_permissions
 from isigurt.cases.models import Case, CaseEvent, CaseTask
@@ -46,7 +46,8 @@ from isigurt.helpline import permissions as contact_permissions
 from isigurt.helpline.models import CallBack, Contact
 from isigurt.helpline.services import contact_log
 from isigurt.helpline.validation import ContactDraft
-from isigurt.referrals.models import Referral, ReferralStatus
+from isigurt.referrals.models import Referral, ReferralStatus, ReferralUpdate
+from isigurt.referrals.tests.factories import open_case, refer
 from isigurt.reports import permissions
 from isigurt.reports.models import Evidence, Report, ReportCallback, ReportMessage
 from isigurt.reports.services import evidence_attach, report_add_information
@@ -103,6 +104,30 @@ URL_OBJECTS = {
     "case from contact": ("contact", "contact_id"),
 }
 
+# Referrals: a case referred to the child protection unit of Tiranë (the municipality
+# officer's institution). "referral" is its page and what the institution does with it,
+# "referral (helpline)" what the helpline does after sending (withdraw, ask), "referral inbox"
+# an institution's list (each institution has its own, perhaps empty), "case referrals" the
+# helpline's page for referring the case. The reports, messages and evidence of that case are
+# tested for every persona in isigurt/referrals/tests/test_access.py.
+#                         referral  (helpline)  inbox  case referrals
+REFERRAL_SEES: dict[str, tuple[str | None, str | None, str | None, str | None]] = {
+    "operator": (R, W, NO, W),
+    "supervisor": (R, W, NO, W),
+    "analyst": (NO, NO, NO, NO),
+    "municipality_officer": (W, R, R, R),  # sees the case through the referral, read-only
+    "outsider": (NO, NO, R, NO),  # another unit: its own inbox, nothing of this referral
+    "police_officer": (NO, NO, R, NO),
+    "blocking_officer": (NO, NO, NO, NO),
+    "stats_viewer": (NO, NO, NO, NO),
+    "editor": (NO, NO, NO, NO),
+    "trainer": (NO, NO, NO, NO),
+    "youth_coordinator": (NO, NO, NO, NO),
+    "platform_admin": (NO, NO, NO, NO),
+    "no_role": (NO, NO, NO, NO),
+}
+REFERRAL_KINDS = ("referral", "referral (helpline)", "referral inbox", "case referrals")
+
 # Every staff page: (method, the object it is about or None, whether it changes something,
 # the success status). Pages about no object are for every signed-in persona, except the list.
 STAFF_URLS: dict[str, tuple[str, str | None, bool, int]] = {
@@ -141,6 +166,15 @@ STAFF_URLS: dict[str, tuple[str, str | None, bool, int]] = {
     "cases:case_summary": ("post", "case", True, 302),
     "cases:case_task_add": ("post", "case", True, 302),
     "cases:case_task_done": ("post", "task", True, 302),
+    "referrals:inbox": ("get", "referral inbox", False, 200),
+    "referrals:detail": ("get", "referral", False, 200),
+    "referrals:acknowledge": ("post", "referral", True, 302),
+    "referrals:officer": ("post", "referral", True, 302),
+    "referrals:update": ("post", "referral", True, 302),
+    "referrals:outcome": ("post", "referral", True, 302),
+    "referrals:withdraw": ("post", "referral (helpline)", True, 302),
+    "referrals:question": ("post", "referral (helpline)", True, 302),
+    "referrals:case": ("post", "case referrals", True, 302),
 }
 CONTACT_FORM = {
     "channel": "chat",
@@ -170,6 +204,12 @@ POST_DATA = {
     "cases:case_note": {"text": "Placeholder note."},
     "cases:case_summary": {"summary": "Placeholder summary of the case."},
     "cases:case_task_add": {"title": "Placeholder task."},
+    "referrals:update": {"text": "Placeholder update."},
+    "referrals:outcome": {"outcome": "support_given"},
+    "referrals:withdraw": {"text": ""},
+    "referrals:question": {"text": "Placeholder question."},
+    # Refer the case to the police too (the institution's id is known once it exists).
+    "referrals:case": lambda objects: {f"to_{objects['police'].pk}": "on"},
 }
 # Pages that also answer GET (a form, or the way back after a login): the wrong method is PUT.
 GET_AND_POST = {
@@ -184,6 +224,13 @@ GET_AND_POST = {
     "helpline:contact_edit",
     "helpline:contact_callback",
     *(name for name, row in STAFF_URLS.items() if name.startswith("cases:") and row[0] == "post"),
+    "referrals:acknowledge",
+    "referrals:officer",
+    "referrals:update",
+    "referrals:outcome",
+    "referrals:withdraw",
+    "referrals:question",
+    "referrals:case",
 }
 # Every API operation. Public ones let a reporter in with their code and secret (or file a
 # report), or give reference data; a staff session must add nothing to them. Staff operations
@@ -215,6 +262,15 @@ API_OPERATIONS: dict[tuple[str, str], str | tuple[str, bool, int]] = {
     ("post", "/api/v1/cases/{case_id}/notes"): ("case", True, 201),
     ("post", "/api/v1/cases/{case_id}/tasks"): ("case", True, 201),
     ("post", "/api/v1/cases/tasks/{task_id}/done"): ("task", True, 200),
+    ("get", "/api/v1/referrals"): ("referral inbox", False, 200),
+    ("get", "/api/v1/referrals/{referral_id}"): ("referral", False, 200),
+    ("post", "/api/v1/referrals/{referral_id}/acknowledge"): ("referral", True, 200),
+    ("post", "/api/v1/referrals/{referral_id}/updates"): ("referral", True, 201),
+    ("post", "/api/v1/referrals/{referral_id}/outcome"): ("referral", True, 200),
+    ("post", "/api/v1/referrals/{referral_id}/withdraw"): ("referral (helpline)", True, 200),
+    # The helpline's list of a case's referrals: an institution seeing the case gets 403.
+    ("get", "/api/v1/referrals/cases/{case_id}"): ("case referrals", True, 200),
+    ("post", "/api/v1/referrals/cases/{case_id}"): ("case referrals", True, 201),
 }
 # Bodies of the staff operations that take one (a function of the objects where it names one).
 API_BODIES: dict[tuple[str, str], Any] = {
@@ -237,7 +293,23 @@ API_BODIES: dict[tuple[str, str], Any] = {
     ("post", "/api/v1/cases/{case_id}/summary"): {"summary": "Placeholder summary."},
     ("post", "/api/v1/cases/{case_id}/notes"): {"text": "Placeholder note."},
     ("post", "/api/v1/cases/{case_id}/tasks"): {"title": "Placeholder task."},
+    ("post", "/api/v1/referrals/{referral_id}/updates"): {"text": "Placeholder update."},
+    ("post", "/api/v1/referrals/{referral_id}/outcome"): {"outcome": "support_given"},
+    ("post", "/api/v1/referrals/{referral_id}/withdraw"): {"text": ""},
+    ("post", "/api/v1/referrals/cases/{case_id}"): lambda objects: {
+        "recipients": [{"organisation_id": objects["police"].pk}]
+    },
 }
+
+
+def post_data(name: str, objects: dict[str, Any]) -> dict[str, Any]:
+    data = POST_DATA.get(name, {})
+    return data(objects) if callable(data) else data
+
+
+def api_body(key: tuple[str, str], objects: dict[str, Any]) -> dict[str, Any] | None:
+    body = API_BODIES.get(key)
+    return body(objects) if callable(body) else body
 
 
 @pytest.fixture(autouse=True)
@@ -252,7 +324,7 @@ def _contact(operator: Any, **values: Any) -> Contact:
 
 
 @pytest.fixture
-def objects(operator, supervisor) -> dict[str, Any]:
+def objects(operator, supervisor, municipality_officer) -> dict[str, Any]:
     # A child in danger now and a reporter who asked for a call: every staff action applies.
     report = submitted(
         category="bullying",
@@ -282,6 +354,9 @@ def objects(operator, supervisor) -> dict[str, Any]:
     closed_case = case_open_from_contact(contact=_contact(operator), actor=operator).case
     case_close(case=closed_case, actor=operator, outcome="supported")
     free_case = case_open_from_contact(contact=_contact(operator), actor=operator).case
+    # Another report's case, referred to the municipality officer's unit.
+    referred_case = open_case(operator)
+    referral = refer(referred_case, municipality_officer.organisation, operator)
     return {
         "report": report,
         "message": report_add_information(report=report, text="Placeholder detail."),
@@ -291,6 +366,9 @@ def objects(operator, supervisor) -> dict[str, Any]:
         "closed_case": closed_case,
         "free_case": free_case,
         "task": case_task_add(case=case, actor=operator, title="Placeholder task."),
+        "referred_case": referred_case,
+        "referral": referral,
+        "police": organisation_for("Policia", OrganisationType.POLICE),
     }
 
 
@@ -328,6 +406,10 @@ def url_for(name: str, objects: dict[str, Any]) -> str:
     if kind in URL_OBJECTS:
         key, argument = URL_OBJECTS[kind]
         kwargs = {argument: objects[key].pk}
+    elif kind in ("referral", "referral (helpline)"):
+        kwargs = {"referral_id": objects["referral"].pk}
+    elif kind == "case referrals":
+        kwargs = {"case_id": objects["referred_case"].pk}
     return reverse(name, kwargs=kwargs)
 
 
@@ -339,6 +421,11 @@ def expected(persona: str, name: str) -> int:
 def expected_for(persona: str, kind: str | None, changes: bool, success: int) -> int:
     if kind is None:
         return success
+    if kind in REFERRAL_KINDS:
+        grant = REFERRAL_SEES[persona][REFERRAL_KINDS.index(kind)]
+        if grant is None:
+            return 404
+        return 403 if changes and grant != W else success
     grant = SEES[persona][KINDS.index(LISTS.get(kind) or CASE_KINDS.get(kind) or kind)]
     if grant is None:
         return 404
@@ -374,6 +461,8 @@ def snapshot(objects: dict[str, Any]) -> tuple[Any, ...]:
         contact.summary,
         contact.channel,
         CallBack.objects.filter(contact=contact).exclude(outcome="").count(),
+        tuple(Referral.objects.order_by("pk").values_list("pk", "status", "officer_id")),
+        ReferralUpdate.objects.count(),
     )
 
 
@@ -382,7 +471,7 @@ def test_every_role_has_a_persona(request):
     for persona in PERSONAS:
         held |= request.getfixturevalue(persona).role_set()
     assert held == set(Role.values)
-    assert set(SEES) == set(PERSONAS)
+    assert set(SEES) == set(PERSONAS) == set(REFERRAL_SEES)
 
 
 def test_every_staff_url_has_a_row_in_the_table():
@@ -410,7 +499,7 @@ def test_each_persona_gets_exactly_what_the_table_says(
     user = request.getfixturevalue(persona)
     method = STAFF_URLS[name][0]
     before = snapshot(objects)
-    response = getattr(staff_client(user), method)(url_for(name, objects), POST_DATA.get(name, {}))
+    response = getattr(staff_client(user), method)(url_for(name, objects), post_data(name, objects))
     want = expected(persona, name)
     assert response.status_code == want, (persona, name)
     if want >= 400 or not STAFF_URLS[name][2]:
@@ -492,10 +581,13 @@ def test_a_staff_session_adds_nothing_to_the_public_api(request, client, objects
 
 def _api_url(path: str, objects: dict[str, Any], kind: str | None = None) -> str:
     case = URL_OBJECTS.get(kind or "case", ("case", ""))[0]
-    if case not in ("case", "closed_case", "free_case"):
+    if kind == "case referrals":
+        case = "referred_case"
+    elif case not in ("case", "closed_case", "free_case"):
         case = "case"
     return (
         path.replace("{contact_id}", str(objects["contact"].pk))
+        .replace("{referral_id}", str(objects["referral"].pk))
         .replace("{case_id}", str(objects[case].pk))
         .replace("{task_id}", str(objects["task"].pk))
     )
@@ -509,9 +601,7 @@ def test_each_persona_gets_exactly_what_the_table_says_in_the_api(request, objec
             continue
         kind, changes, success = row
         before = snapshot(objects)
-        body = API_BODIES.get((method, path))
-        if callable(body):
-            body = body(objects)
+        body = api_body((method, path), objects)
         url = _api_url(path, objects, kind)
         if body is None:
             response = getattr(session, method)(url)
@@ -670,6 +760,10 @@ def test_every_link_a_persona_is_shown_answers_200(request, staff_client, object
         assert reverse("cases:case_mine") in seen
         assert url_for("cases:case_detail", objects) in seen
         assert url_for("cases:case_reopen", objects).rsplit("reopen/", 1)[0] in seen
+    if REFERRAL_SEES[persona][REFERRAL_KINDS.index("referral inbox")]:
+        assert reverse("referrals:inbox") in seen
+    if persona == "municipality_officer":
+        assert url_for("referrals:detail", objects) in seen
 
 
 def test_the_staff_home_promises_nothing_that_does_not_exist(staff_client, analyst, operator):

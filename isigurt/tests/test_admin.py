@@ -34,6 +34,7 @@ from isigurt.audit.services import audit_record
 from isigurt.audit.tests.helpers import entries_since, last_entry_id
 from isigurt.geography.models import County, Municipality
 from isigurt.lib.fields import EncryptedTextField
+from isigurt.referrals.models import Referral
 from isigurt.reports.models import Evidence, HelplineNotification, Report
 from isigurt.reports.services import evidence_attach
 from isigurt.reports.tests.factories import png_bytes, submitted
@@ -97,6 +98,16 @@ def _notification() -> HelplineNotification:
     return notification
 
 
+def _referral() -> Referral:
+    from isigurt.referrals.tests.factories import open_case, refer
+
+    operator = _helpline_user()
+    unit = Organisation.objects.create(
+        name=f"Unit {_n()}", short_name="U", kind=OrganisationType.POLICE
+    )
+    return refer(open_case(operator), unit, operator)
+
+
 def _request_pending() -> RoleGrantRequest:
     requester = persona(f"admin.{_n()}", Role.PLATFORM_ADMIN, _user().organisation)
     return role_grant_request(user=_helpline_user(), role=Role.HELPLINE_SUPERVISOR, actor=requester)
@@ -120,6 +131,7 @@ EXISTING: dict[type[models.Model], Callable[[], models.Model]] = {
     Report: _report,
     Evidence: _evidence,
     HelplineNotification: _notification,
+    Referral: _referral,
 }
 # One unsaved object of every model whose admin allows adding.
 NEW: dict[type[models.Model], Callable[[], models.Model]] = {

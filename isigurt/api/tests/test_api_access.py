@@ -67,6 +67,14 @@ STAFF_OPERATIONS: set[tuple[str, str]] = {
         )
     ),
     ("post", "/api/v1/cases/tasks/{task_id}/done"),
+    ("get", "/api/v1/referrals"),
+    ("get", "/api/v1/referrals/{referral_id}"),
+    ("post", "/api/v1/referrals/{referral_id}/acknowledge"),
+    ("post", "/api/v1/referrals/{referral_id}/updates"),
+    ("post", "/api/v1/referrals/{referral_id}/outcome"),
+    ("post", "/api/v1/referrals/{referral_id}/withdraw"),
+    ("get", "/api/v1/referrals/cases/{case_id}"),
+    ("post", "/api/v1/referrals/cases/{case_id}"),
 }
 
 PUBLIC_OPERATIONS = {

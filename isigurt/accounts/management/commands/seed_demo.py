@@ -7,6 +7,7 @@ from isigurt.accounts.models import User
 from isigurt.accounts.services import demo_seed
 from isigurt.cases.services import cases_demo_seed
 from isigurt.helpline.services import contacts_demo_seed
+from isigurt.referrals.services import referrals_demo_seed
 from isigurt.reports.search import report_terms_reindex
 
 
@@ -14,8 +15,9 @@ class Command(BaseCommand):
     help = (
         "Load the demo data set: every organisation (the national bodies, one child "
         "protection unit per municipality, one youth network per county) and one demo user "
-        "per role, a few helpline contacts for the demo operator and a few cases opened from "
-        "them and from a demo report. Safe to run again. "
+        "per role, a few helpline contacts for the demo operator, a few cases opened from "
+        "them and from demo reports, a referral to the Tiranë child protection unit and one "
+        "to the police. Safe to run again. "
         "Refused outside demo mode."
     )
 
@@ -26,9 +28,10 @@ class Command(BaseCommand):
         operator = User.objects.get(username="operator")
         contacts = contacts_demo_seed(operator=operator)
         cases = cases_demo_seed(operator=operator)
+        referrals = referrals_demo_seed()
         # Reports filed before search existed become searchable (only those not yet indexed).
         indexed = report_terms_reindex()
         self.stdout.write(
             f"{summary}, {contacts} new helpline contacts, {cases} new cases, "
-            f"{indexed} reports indexed for search"
+            f"{referrals} new referrals, {indexed} reports indexed for search"
         )
