@@ -46,6 +46,9 @@ urlpatterns += i18n_patterns(
     path("", include("isigurt.accounts.urls")),
     path("", include("isigurt.reports.urls")),
     path("", include("isigurt.helpline.urls")),
+    # The child protection unit's procedure records (in the "referrals" namespace). Once
+    # isigurt.referrals.urls exists it includes procedure_urls and this line goes.
+    path("", include(("isigurt.referrals.procedure_urls", "referrals"))),
     prefix_default_language=False,
 )
 

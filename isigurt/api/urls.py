@@ -2,11 +2,12 @@
 
 from ninja import NinjaAPI
 
-from isigurt.api.auth import StaffSessionAuth, install_access_handlers
+from isigurt.api.auth import ApiTokenAuth, StaffSessionAuth, install_access_handlers
 from isigurt.api.docs import PlatformSwagger
 from isigurt.api.errors import JsonParser, install_error_handlers
 from isigurt.geography.api import router as geography_router
 from isigurt.helpline.api import router as helpline_router
+from isigurt.referrals.procedure_api import router as procedure_router
 from isigurt.reports.api import router as reports_router
 
 api = NinjaAPI(
@@ -34,3 +35,10 @@ api.add_router("/geography", geography_router, tags=["geography"], auth=None)
 api.add_router("/", reports_router, tags=["reports"], auth=None)
 # Staff (the default authentication), except the taxonomy, which is reference data.
 api.add_router("/helpline", helpline_router, tags=["helpline"])
+# Staff, or a partner system with its organisation's API token (decision 0017).
+api.add_router(
+    "/referrals",
+    procedure_router,
+    tags=["referral procedure"],
+    auth=[StaffSessionAuth(), ApiTokenAuth()],
+)
