@@ -508,6 +508,8 @@ class ApiTokenIssueForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if "organisation" not in self.fields:
+            return  # a token's own page: every field is read-only there
         field = self.fields["organisation"]
         assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - a foreign key's field
         field.queryset = Organisation.objects.filter(kind__in=INSTITUTION_TYPES, is_active=True)

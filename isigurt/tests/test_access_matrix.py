@@ -35,6 +35,22 @@ from isigurt.helpline import permissions as contact_permissions
 from isigurt.helpline.models import CallBack, Contact
 from isigurt.helpline.services import contact_log
 from isigurt.helpline.validation import ContactDraft
+from isigurt.referrals import procedure_permissions
+from isigurt.referrals.models import (
+    GroupMeeting,
+    Handoff,
+    PlanMeasure,
+    PlanReview,
+    ProtectionPlan,
+    Referral,
+)
+from isigurt.referrals.tests.procedure_factories import (
+    days_ago,
+    measure_for,
+    plan_for,
+    referral_to,
+    tirana_unit,
+)
 from isigurt.reports import permissions
 from isigurt.reports.models import Evidence, Report, ReportCallback, ReportMessage
 from isigurt.reports.services import evidence_attach, report_add_information
@@ -63,6 +79,14 @@ SEES: dict[str, tuple[str | None, str | None, str | None, str | None]] = {
     "no_role": (NO, NO, NO, NO),
 }
 KINDS = ("report", "message", "evidence", "contact")
+# The procedure of a case of ALO 116 referred to the child protection unit of Tiranë, and a
+# measure of its plan: the unit records it, the referring helpline reads a summary.
+PROCEDURE_SEES: dict[str, str | None] = {persona: NO for persona in SEES} | {
+    "municipality_officer": W,
+    "operator": R,
+    "supervisor": R,
+}
+PROCEDURE_KINDS = ("procedure", "measure")
 # The lists and the new-object pages: which kind of object they are about.
 LISTS = {"report list": "report", "contact list": "contact", "contact log": "contact"}
 
@@ -87,6 +111,14 @@ STAFF_URLS: dict[str, tuple[str, str | None, bool, int]] = {
     "helpline:contact_detail": ("get", "contact", False, 200),
     "helpline:contact_edit": ("post", "contact", True, 302),
     "helpline:contact_callback": ("post", "contact", True, 302),
+    "referrals:procedure": ("get", "procedure", False, 200),
+    "referrals:procedure_worker": ("post", "procedure", True, 302),
+    "referrals:procedure_meeting": ("post", "procedure", True, 302),
+    "referrals:procedure_plan": ("post", "procedure", True, 302),
+    "referrals:procedure_measure_add": ("post", "procedure", True, 302),
+    "referrals:procedure_measure": ("post", "measure", True, 302),
+    "referrals:procedure_review": ("post", "procedure", True, 302),
+    "referrals:procedure_handoff": ("post", "procedure", True, 302),
 }
 CONTACT_FORM = {
     "channel": "chat",
@@ -106,6 +138,26 @@ POST_DATA = {
     "helpline:contact_new": CONTACT_FORM,
     "helpline:contact_edit": {**CONTACT_FORM, "summary": "Another placeholder summary."},
     "helpline:contact_callback": {"outcome": "no_answer"},
+    "referrals:procedure_worker": {"worker-worker": "persona.cpu.tirana"},
+    "referrals:procedure_meeting": {
+        "meeting-held_on": days_ago(1).isoformat(),
+        "meeting-sectors": ["social", "education"],
+    },
+    "referrals:procedure_plan": {
+        "plan-approved_on": days_ago(20).isoformat(),
+        "plan-status": "active",
+        "plan-next_review_on": days_ago(-45).isoformat(),
+    },
+    "referrals:procedure_measure_add": {
+        "measure-sector": "health",
+        "measure-description": "Placeholder measure.",
+    },
+    "referrals:procedure_measure": {"status": "done"},
+    "referrals:procedure_review": {
+        "review-reviewed_on": days_ago(1).isoformat(),
+        "review-next_review_on": days_ago(-60).isoformat(),
+    },
+    "referrals:procedure_handoff": {"handoff-to": "court", "handoff-on": days_ago(1).isoformat()},
 }
 # Pages that also answer GET (a form, or the way back after a login): the wrong method is PUT.
 GET_AND_POST = {
@@ -119,6 +171,13 @@ GET_AND_POST = {
     "helpline:contact_new",
     "helpline:contact_edit",
     "helpline:contact_callback",
+    "referrals:procedure_worker",
+    "referrals:procedure_meeting",
+    "referrals:procedure_plan",
+    "referrals:procedure_measure_add",
+    "referrals:procedure_measure",
+    "referrals:procedure_review",
+    "referrals:procedure_handoff",
 }
 # Every API operation. Public ones let a reporter in with their code and secret (or file a
 # report), or give reference data; a staff session must add nothing to them. Staff operations
@@ -135,12 +194,48 @@ API_OPERATIONS: dict[tuple[str, str], str | tuple[str, bool, int]] = {
     ("get", "/api/v1/helpline/contacts"): ("contact list", False, 200),
     ("post", "/api/v1/helpline/contacts"): ("contact log", True, 201),
     ("get", "/api/v1/helpline/contacts/{contact_id}"): ("contact", False, 200),
+    ("get", "/api/v1/referrals/{referral_id}/procedure"): ("procedure", False, 200),
+    ("put", "/api/v1/referrals/{referral_id}/procedure/worker"): ("procedure", True, 200),
+    ("post", "/api/v1/referrals/{referral_id}/procedure/meetings"): ("procedure", True, 201),
+    ("put", "/api/v1/referrals/{referral_id}/procedure/plan"): ("procedure", True, 200),
+    ("post", "/api/v1/referrals/{referral_id}/procedure/plan/measures"): ("procedure", True, 201),
+    ("patch", "/api/v1/referrals/{referral_id}/procedure/plan/measures/{measure_id}"): (
+        "measure",
+        True,
+        200,
+    ),
+    ("post", "/api/v1/referrals/{referral_id}/procedure/plan/reviews"): ("procedure", True, 201),
+    ("post", "/api/v1/referrals/{referral_id}/procedure/handoffs"): ("procedure", True, 201),
 }
 API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/v1/helpline/contacts"): {
         "channel": "call",
         "issues": ["online.grooming"],
         "duration_seconds": 300,
+    },
+    ("put", "/api/v1/referrals/{referral_id}/procedure/worker"): {"worker": "persona.cpu.tirana"},
+    ("post", "/api/v1/referrals/{referral_id}/procedure/meetings"): {
+        "held_on": days_ago(2).isoformat(),
+        "sectors": ["health"],
+    },
+    ("put", "/api/v1/referrals/{referral_id}/procedure/plan"): {
+        "approved_on": days_ago(20).isoformat(),
+        "next_review_on": days_ago(-30).isoformat(),
+    },
+    ("post", "/api/v1/referrals/{referral_id}/procedure/plan/measures"): {
+        "sector": "education",
+        "description": "Placeholder measure.",
+    },
+    ("patch", "/api/v1/referrals/{referral_id}/procedure/plan/measures/{measure_id}"): {
+        "status": "under_way"
+    },
+    ("post", "/api/v1/referrals/{referral_id}/procedure/plan/reviews"): {
+        "reviewed_on": days_ago(1).isoformat(),
+        "next_review_on": days_ago(-60).isoformat(),
+    },
+    ("post", "/api/v1/referrals/{referral_id}/procedure/handoffs"): {
+        "to": "prosecution",
+        "on": days_ago(1).isoformat(),
     },
 }
 
@@ -152,7 +247,7 @@ def _evidence_root(tmp_path, settings):
 
 
 @pytest.fixture
-def objects(operator) -> dict[str, Any]:
+def objects(operator, municipality_officer) -> dict[str, Any]:
     # A child in danger now and a reporter who asked for a call: every staff action applies.
     report = submitted(
         category="bullying",
@@ -174,11 +269,15 @@ def objects(operator) -> dict[str, Any]:
         ),
         actor=operator,
     )
+    referral = referral_to(tirana_unit(), sent_by=operator)
+    plan = plan_for(referral, municipality_officer, approved_on=days_ago(20))
     return {
         "report": report,
         "message": report_add_information(report=report, text="Placeholder detail."),
         "evidence": evidence_attach(report=report, data=png_bytes()),
         "contact": contact,
+        "procedure": referral,
+        "measure": measure_for(plan),
     }
 
 
@@ -219,6 +318,10 @@ def url_for(name: str, objects: dict[str, Any]) -> str:
         kwargs = {"evidence_id": objects["evidence"].pk}
     elif kind == "contact":
         kwargs = {"contact_id": objects["contact"].pk}
+    elif kind == "procedure":
+        kwargs = {"referral_id": objects["procedure"].pk}
+    elif kind == "measure":
+        kwargs = {"referral_id": objects["procedure"].pk, "measure_id": objects["measure"].pk}
     return reverse(name, kwargs=kwargs)
 
 
@@ -230,6 +333,11 @@ def expected(persona: str, name: str) -> int:
 def expected_for(persona: str, kind: str | None, changes: bool, success: int) -> int:
     if kind is None:
         return success
+    if kind in PROCEDURE_KINDS:
+        grant = PROCEDURE_SEES[persona]
+        if grant is None:
+            return 404
+        return 403 if changes and grant != W else success
     if kind in LISTS:
         grant = SEES[persona][KINDS.index(LISTS[kind])]
         if grant is None:
@@ -256,6 +364,12 @@ def snapshot(objects: dict[str, Any]) -> tuple[Any, ...]:
         contact.summary,
         contact.channel,
         CallBack.objects.filter(contact=contact).exclude(outcome="").count(),
+        Referral.objects.get(pk=objects["procedure"].pk).officer_id,
+        GroupMeeting.objects.count(),
+        list(ProtectionPlan.objects.values_list("approved_on", "status", "next_review_on")),
+        list(PlanMeasure.objects.values_list("status", flat=True)),
+        PlanReview.objects.count(),
+        Handoff.objects.count(),
     )
 
 
@@ -361,7 +475,11 @@ def test_a_staff_session_adds_nothing_to_the_public_api(request, client, objects
 
 
 def _api_url(path: str, objects: dict[str, Any]) -> str:
-    return path.replace("{contact_id}", str(objects["contact"].pk))
+    return (
+        path.replace("{contact_id}", str(objects["contact"].pk))
+        .replace("{referral_id}", str(objects["procedure"].pk))
+        .replace("{measure_id}", str(objects["measure"].pk))
+    )
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -405,6 +523,60 @@ def test_guessed_ids_answer_404_everywhere(staff_client, operator, objects):
             continue
         guessed = path.replace("{contact_id}", str(uuid.uuid4()))
         assert getattr(client, method)(guessed).status_code == 404, path
+
+
+def test_guessed_procedure_ids_answer_404_everywhere(staff_client, municipality_officer, objects):
+    """The unit guessing another referral's or measure's id finds what a missing one gives."""
+    client = staff_client(municipality_officer)
+    for name, (method, kind, _changes, _success) in STAFF_URLS.items():
+        if kind not in PROCEDURE_KINDS:
+            continue
+        kwargs = {"referral_id": uuid.uuid4()}
+        if kind == "measure":
+            kwargs["measure_id"] = uuid.uuid4()
+        guessed = reverse(name, kwargs=kwargs)
+        assert getattr(client, method)(guessed, POST_DATA.get(name, {})).status_code == 404, name
+        if kind == "measure":  # a real measure named under another (guessed) referral
+            kwargs["measure_id"] = objects["measure"].pk
+            assert client.post(reverse(name, kwargs=kwargs), POST_DATA[name]).status_code == 404
+    for (method, path), row in API_OPERATIONS.items():
+        if row == "public" or row[0] not in PROCEDURE_KINDS:
+            continue
+        guessed = path.replace("{referral_id}", str(uuid.uuid4())).replace(
+            "{measure_id}", str(uuid.uuid4())
+        )
+        body = API_BODIES.get((method, path))
+        if body is None:
+            response = getattr(client, method)(guessed)
+        else:
+            response = getattr(client, method)(guessed, body, content_type="application/json")
+        assert response.status_code == 404, path
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_procedure_access_functions_agree_with_the_table(request, objects, persona):
+    user = request.getfixturevalue(persona)
+    grant = PROCEDURE_SEES[persona]
+    referral, measure = objects["procedure"], objects["measure"]
+    visible = procedure_permissions.procedure_referrals_visible_to(user)
+    assert visible.filter(pk=referral.pk).exists() == (grant is not None), persona
+    for access, target in (
+        (procedure_permissions.access_procedure, referral),
+        (procedure_permissions.access_plan_measure, measure),
+    ):
+        if grant is None:
+            for write in (False, True):
+                with pytest.raises(Http404):
+                    access(user, target.pk, write=write)
+            continue
+        assert access(user, target.pk) == target
+        if grant == W:
+            assert access(user, target.pk, write=True) == target
+        else:
+            with pytest.raises(PermissionDenied):
+                access(user, target.pk, write=True)
+        with pytest.raises(Http404):
+            access(user, uuid.uuid4())
 
 
 @pytest.mark.parametrize("persona", [p for p in PERSONAS if p != "platform_admin"])
