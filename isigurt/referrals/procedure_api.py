@@ -33,6 +33,7 @@ from isigurt.referrals.procedure_selectors import (
     ReviewRow,
     WorkerRow,
     handoff_row,
+    measure_for_staff,
     measure_row,
     meeting_row,
     plan_row,
@@ -249,6 +250,7 @@ def procedure_detail(request: HttpRequest, referral_id: UUID) -> dict[str, Any]:
     "/{referral_id}/procedure/worker",
     response={200: WorkerOut, **ERRORS},
     summary="Assign the child protection worker (an officer of the unit, by username)",
+    openapi_extra=_example({"worker": "pmf.tirana"}),
 )
 def procedure_worker(request: HttpRequest, referral_id: UUID, worker: WorkerDraft) -> Any:
     referral = _referral(request, referral_id, write=True)
@@ -318,6 +320,7 @@ def procedure_measure_add(request: HttpRequest, referral_id: UUID, measure: Meas
     "/{referral_id}/procedure/plan/measures/{measure_id}",
     response={200: MeasureOut, **ERRORS},
     summary="Set where a measure of the plan stands",
+    openapi_extra=_example({"status": "under_way"}),
 )
 def procedure_measure(
     request: HttpRequest, referral_id: UUID, measure_id: UUID, change: MeasureStatusDraft
@@ -335,8 +338,7 @@ def procedure_measure(
         )
     except services.ProcedureInvalid as exc:
         raise _invalid(exc) from None
-    measure.refresh_from_db()
-    return _measure(measure_row(measure, True, today()))
+    return _measure(measure_for_staff(viewer=_viewer(request), measure=measure, request=request))
 
 
 @router.post(

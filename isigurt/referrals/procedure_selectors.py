@@ -359,3 +359,20 @@ def procedure_for_staff(
             request=request,
         )
     return shown
+
+
+def measure_for_staff(*, viewer: User, measure: PlanMeasure, request: Any = None) -> MeasureRow:
+    """One measure as its unit reads it (after a change, to answer with it); audited."""
+    if procedure_reading(viewer, measure.plan.referral) is not Reading.FULL:
+        raise PermissionDenied
+    measure.refresh_from_db()
+    with transaction.atomic():
+        row = measure_row(measure, True, today())
+        audit_record(
+            actor=viewer,
+            action="planmeasure.read",
+            target=measure,
+            fields=["sector", "description", "responsible", "due_on", "status"],
+            request=request,
+        )
+    return row

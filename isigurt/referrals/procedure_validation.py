@@ -32,6 +32,7 @@ MAX_RESPONSIBLE_LENGTH = 200
 MAX_REVIEW_SUMMARY_LENGTH = 5000
 MAX_HANDOFF_NOTE_LENGTH = 2000
 MAX_USERNAME_LENGTH = 150
+MAX_ID = 2**31 - 1  # an organisation's id; anything larger names none
 # A next meeting, a review or a measure's due date further ahead than this is a typing mistake.
 MAX_AHEAD = datetime.timedelta(days=2 * 366)
 
@@ -309,7 +310,7 @@ class HandoffDraft(_Draft):
     model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [HANDOFF_EXAMPLE]})
 
     to: HandoffTo
-    to_organisation: Annotated[int | None, Field(ge=1)] = None
+    to_organisation: Annotated[int | None, Field(ge=1, le=MAX_ID)] = None
     on: datetime.date
     note: Annotated[str, Field(max_length=MAX_HANDOFF_NOTE_LENGTH)] = ""
 

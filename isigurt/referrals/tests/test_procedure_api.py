@@ -187,3 +187,21 @@ def test_a_referral_to_the_police_has_no_procedure_in_the_api(staff_client, oper
     assert (
         staff_client(operator).get(base(referral_to(police(), sent_by=operator))).status_code == 404
     )
+
+
+def test_a_measure_changed_through_the_api_is_read_back_audited(
+    staff_client, municipality_officer, cpu_referral
+):
+    measure = measure_for(plan_for(cpu_referral, municipality_officer), responsible="Placeholder")
+    since = last_entry_id()
+    answer = staff_client(municipality_officer).patch(
+        f"{base(cpu_referral)}/plan/measures/{measure.pk}",
+        {"status": "under_way"},
+        content_type="application/json",
+    )
+    assert answer.status_code == 200 and answer.json()["responsible"] == "Placeholder"
+    actions = [(e.action, e.object_id) for e in entries_since(since)]
+    assert actions == [
+        ("planmeasure.updated", str(measure.pk)),
+        ("planmeasure.read", str(measure.pk)),
+    ]
