@@ -19,7 +19,11 @@ api = NinjaAPI(
         " `errors`, a list of `{field, message}` (field null for the request as a whole), in"
         " the caller's language (`?lang=` or `Accept-Language`). 400: a body that is not"
         " JSON, or a missing or malformed header; 413: a body over 64 KB; 415: not JSON;"
-        " 422: answers that do not fit; 429 and 503 carry `Retry-After`."
+        " 422: answers that do not fit; 429 and 503 carry `Retry-After`.\n\n"
+        "Staff operations take the staff session with its second factor. Partner systems of"
+        " an institution send their organisation's API token instead, as"
+        " `Authorization: Bearer isg_...`, where an operation lists `ApiTokenAuth`; a token"
+        " reads what an officer of its organisation reads."
     ),
     urls_namespace="api",
     docs_url="/docs",
