@@ -21,9 +21,17 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from isigurt.accounts.api_tokens import (
+    ApiTokenRefused,
+    api_token_issue,
+    api_token_issue_check,
+    api_token_revoke,
+)
 from isigurt.accounts.forms import StaffUserChangeForm
 from isigurt.accounts.middleware import is_verified
 from isigurt.accounts.models import (
+    INSTITUTION_TYPES,
+    ApiToken,
     CredentialRequest,
     Organisation,
     RoleGrant,
@@ -489,3 +497,145 @@ class CredentialRequestAdmin(AuditedReadAdminMixin, SecondAdministratorDecisionM
 
     approve_service = staticmethod(credential_request_approve)
     reject_service = staticmethod(credential_request_reject)
+
+
+class ApiTokenIssueForm(forms.ModelForm):
+    """Issue a token: the institution, a label, an optional expiry. Nothing else is posted."""
+
+    class Meta:
+        model = ApiToken
+        fields = ["organisation", "label", "expires_at"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "organisation" not in self.fields:
+            return  # a token's own page: every field is read-only there
+        field = self.fields["organisation"]
+        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - a foreign key's field
+        field.queryset = Organisation.objects.filter(kind__in=INSTITUTION_TYPES, is_active=True)
+        self.fields["label"].help_text = _("The partner system's name, as people will know it.")
+        self.fields["expires_at"].help_text = _("Optional. Leave empty for a token that lasts.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        organisation = data.get("organisation")
+        if organisation is None:
+            return data
+        _label, errors = api_token_issue_check(
+            organisation=organisation,
+            label=data.get("label") or "",
+            expires_at=data.get("expires_at"),
+        )
+        for name, problems in errors.items():
+            for problem in problems:
+                self.add_error(name if name in self.fields else None, problem)
+        return data
+
+
+_TOKEN_FIELDS = (
+    "label",
+    "prefix",
+    "organisation",
+    "user",
+    "created_by",
+    "created_at",
+    "last_used_at",
+    "expires_at",
+    "revoked_at",
+    "revoked_by",
+)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(AuditedReadAdminMixin, admin.ModelAdmin):
+    """Partner systems' API tokens (decision 0017). Issuing one shows its value once, on the
+    page that follows; no page shows it again (only its public prefix). Tokens are revoked,
+    never edited or deleted. Both are audited by the services."""
+
+    form = ApiTokenIssueForm
+    list_display = [
+        "label",
+        "prefix",
+        "organisation",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    list_filter = ["organisation__kind"]
+    list_select_related = ["organisation"]
+    search_fields = ["label", "prefix"]
+    actions = ["revoke"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ["organisation", "label", "expires_at"]
+        return _TOKEN_FIELDS
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return () if obj is None else _TOKEN_FIELDS
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # revoked, never deleted: the audit log names its account
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        try:
+            issued = api_token_issue(
+                organisation=obj.organisation,
+                label=obj.label,
+                expires_at=obj.expires_at,
+                actor=_actor(request),
+                request=request,
+            )
+        except ApiTokenRefused as refused:
+            problems = " ".join(m for ms in refused.errors.values() for m in ms)
+            raise PermissionDenied(problems) from refused
+        obj.pk = issued.token.pk
+        obj.refresh_from_db()
+        request._issued_api_token = issued.value  # type: ignore[attr-defined]  # this page only
+
+    def response_add(
+        self, request: HttpRequest, obj: Any, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        """The one page that shows the token's value."""
+        value = getattr(request, "_issued_api_token", None)
+        if value is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("API token issued"),
+            "opts": self.model._meta,
+            "token": obj,
+            "value": value,
+            "example_url": request.build_absolute_uri("/api/v1/referrals/"),
+        }
+        response = TemplateResponse(request, "admin/accounts/apitoken/issued.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description=_("Revoke (the partner system loses access at once)"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> TemplateResponse | None:
+        if request.POST.get("post") != "yes":  # Django's intermediate "are you sure" page
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Revoke these API tokens?"),
+                "tokens": list(queryset.select_related("organisation")),
+                "opts": self.model._meta,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/accounts/apitoken/revoke.html", context)
+        for token in queryset:
+            if api_token_revoke(token=token, actor=_actor(request), request=request):
+                self.message_user(
+                    request, _("%(token)s: revoked.") % {"token": token}, level=messages.SUCCESS
+                )
+            else:
+                self.message_user(
+                    request,
+                    _("%(token)s was already revoked.") % {"token": token},
+                    level=messages.WARNING,
+                )
+        return None

@@ -377,3 +377,59 @@ class StaffTOTPDevice(TimestampMixin, ThrottlingMixin, Device):
     get_throttle_factor: Any = TOTPDevice.get_throttle_factor
     config_url: Any = TOTPDevice.config_url
     _read_str_from_settings: Any = TOTPDevice._read_str_from_settings
+
+
+class ApiToken(models.Model):
+    """A partner system's key to the JSON API on behalf of one organisation (decision 0017).
+
+    The token is shown once, when it is issued; only its SHA-256 digest is kept. It acts as a
+    service account of its organisation (``user``): an account with the institution officer
+    role, no usable password and no second factor, so it can never sign in to a page, while
+    every permission check and audit entry treats its requests as that organisation's.
+    ``prefix`` is public: it names the token in the admin and in logs.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="api_tokens",
+    )
+    label = models.CharField(_("label"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64, unique=True, editable=False)
+    user = models.OneToOneField(
+        User,
+        verbose_name=_("service account"),
+        on_delete=models.PROTECT,
+        related_name="api_token",
+        editable=False,
+    )
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("issued"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.prefix})"

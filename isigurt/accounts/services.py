@@ -44,6 +44,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice as PlainTOTPDevice
 from isigurt.accounts.models import (
     FOUR_EYES_ROLES,
     ROLE_ORGANISATION_TYPES,
+    ApiToken,
     CredentialRequest,
     LoginAttempt,
     Organisation,
@@ -770,6 +771,18 @@ class AdminActionRefused(Exception):
     """An administrative change that the rules do not allow (the message says why)."""
 
 
+def _refuse_service_account(user: User) -> None:
+    """An API token's service account never signs in and holds only the role its token gives
+    (decision 0017): no password, second factor or role is given to it."""
+    if ApiToken.objects.filter(user_id=user.pk).exists():
+        raise AdminActionRefused(
+            gettext_lazy(
+                "This is the service account of an API token: it never signs in and its role "
+                "comes with the token. Revoke the token and issue a new one instead."
+            )
+        )
+
+
 def user_holds_four_eyes_role(*, user: User) -> bool:
     """Whether the user reads children's data (or hands out access to it)."""
     return RoleGrant.objects.filter(user=user, role__in=FOUR_EYES_ROLES).exists()
@@ -849,6 +862,7 @@ def credential_request_create(
     change is made at once and None is returned."""
     if kind not in CredentialRequest.Kind.values:
         raise AdminActionRefused(gettext_lazy("Unknown change."))
+    _refuse_service_account(user)
     if kind == CredentialRequest.Kind.PASSWORD and not password_hash:
         raise AdminActionRefused(gettext_lazy("A new password is needed."))
     with transaction.atomic():
@@ -961,6 +975,7 @@ def role_grant_check(*, user: User, role: str) -> None:
     the user's organisation (ROLE_ORGANISATION_TYPES). The admin's form shows the same reason."""
     if role not in Role.values:
         raise AdminActionRefused(gettext_lazy("Unknown role."))
+    _refuse_service_account(user)
     if not role_fits_organisation(role, user.organisation):
         raise AdminActionRefused(
             gettext_lazy(

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from isigurt.referrals import views
@@ -18,4 +18,6 @@ urlpatterns = [
     path(_("staff/referrals/<uuid:referral_id>/withdraw/"), views.withdraw, name="withdraw"),
     path(_("staff/referrals/<uuid:referral_id>/question/"), views.question, name="question"),
     path(_("staff/referrals/case/<uuid:case_id>/"), views.case_referrals, name="case"),
+    # The child protection unit's procedure records on a referral.
+    path("", include("isigurt.referrals.procedure_urls")),
 ]

@@ -46,8 +46,25 @@ from isigurt.helpline import permissions as contact_permissions
 from isigurt.helpline.models import CallBack, Contact
 from isigurt.helpline.services import contact_log
 from isigurt.helpline.validation import ContactDraft
-from isigurt.referrals.models import Referral, ReferralStatus, ReferralUpdate
+from isigurt.referrals import procedure_permissions
+from isigurt.referrals.models import (
+    GroupMeeting,
+    Handoff,
+    PlanMeasure,
+    PlanReview,
+    ProtectionPlan,
+    Referral,
+    ReferralStatus,
+    ReferralUpdate,
+)
 from isigurt.referrals.tests.factories import open_case, refer
+from isigurt.referrals.tests.procedure_factories import (
+    days_ago,
+    measure_for,
+    plan_for,
+    referral_to,
+    tirana_unit,
+)
 from isigurt.reports import permissions
 from isigurt.reports.models import Evidence, Report, ReportCallback, ReportMessage
 from isigurt.reports.services import evidence_attach, report_add_information
@@ -127,6 +144,14 @@ REFERRAL_SEES: dict[str, tuple[str | None, str | None, str | None, str | None]] 
     "no_role": (NO, NO, NO, NO),
 }
 REFERRAL_KINDS = ("referral", "referral (helpline)", "referral inbox", "case referrals")
+# The procedure of a case of ALO 116 referred to the child protection unit of Tiranë, and a
+# measure of its plan: the unit records it, the referring helpline reads a summary.
+PROCEDURE_SEES: dict[str, str | None] = {persona: NO for persona in SEES} | {
+    "municipality_officer": W,
+    "operator": R,
+    "supervisor": R,
+}
+PROCEDURE_KINDS = ("procedure", "measure")
 
 # Every staff page: (method, the object it is about or None, whether it changes something,
 # the success status). Pages about no object are for every signed-in persona, except the list.
@@ -175,6 +200,14 @@ STAFF_URLS: dict[str, tuple[str, str | None, bool, int]] = {
     "referrals:withdraw": ("post", "referral (helpline)", True, 302),
     "referrals:question": ("post", "referral (helpline)", True, 302),
     "referrals:case": ("post", "case referrals", True, 302),
+    "referrals:procedure": ("get", "procedure", False, 200),
+    "referrals:procedure_worker": ("post", "procedure", True, 302),
+    "referrals:procedure_meeting": ("post", "procedure", True, 302),
+    "referrals:procedure_plan": ("post", "procedure", True, 302),
+    "referrals:procedure_measure_add": ("post", "procedure", True, 302),
+    "referrals:procedure_measure": ("post", "measure", True, 302),
+    "referrals:procedure_review": ("post", "procedure", True, 302),
+    "referrals:procedure_handoff": ("post", "procedure", True, 302),
 }
 CONTACT_FORM = {
     "channel": "chat",
@@ -210,6 +243,26 @@ POST_DATA = {
     "referrals:question": {"text": "Placeholder question."},
     # Refer the case to the police too (the institution's id is known once it exists).
     "referrals:case": lambda objects: {f"to_{objects['police'].pk}": "on"},
+    "referrals:procedure_worker": {"worker-worker": "persona.cpu.tirana"},
+    "referrals:procedure_meeting": {
+        "meeting-held_on": days_ago(1).isoformat(),
+        "meeting-sectors": ["social", "education"],
+    },
+    "referrals:procedure_plan": {
+        "plan-approved_on": days_ago(20).isoformat(),
+        "plan-status": "active",
+        "plan-next_review_on": days_ago(-45).isoformat(),
+    },
+    "referrals:procedure_measure_add": {
+        "measure-sector": "health",
+        "measure-description": "Placeholder measure.",
+    },
+    "referrals:procedure_measure": {"status": "done"},
+    "referrals:procedure_review": {
+        "review-reviewed_on": days_ago(1).isoformat(),
+        "review-next_review_on": days_ago(-60).isoformat(),
+    },
+    "referrals:procedure_handoff": {"handoff-to": "court", "handoff-on": days_ago(1).isoformat()},
 }
 # Pages that also answer GET (a form, or the way back after a login): the wrong method is PUT.
 GET_AND_POST = {
@@ -231,6 +284,13 @@ GET_AND_POST = {
     "referrals:withdraw",
     "referrals:question",
     "referrals:case",
+    "referrals:procedure_worker",
+    "referrals:procedure_meeting",
+    "referrals:procedure_plan",
+    "referrals:procedure_measure_add",
+    "referrals:procedure_measure",
+    "referrals:procedure_review",
+    "referrals:procedure_handoff",
 }
 # Every API operation. Public ones let a reporter in with their code and secret (or file a
 # report), or give reference data; a staff session must add nothing to them. Staff operations
@@ -271,6 +331,18 @@ API_OPERATIONS: dict[tuple[str, str], str | tuple[str, bool, int]] = {
     # The helpline's list of a case's referrals: an institution seeing the case gets 403.
     ("get", "/api/v1/referrals/cases/{case_id}"): ("case referrals", True, 200),
     ("post", "/api/v1/referrals/cases/{case_id}"): ("case referrals", True, 201),
+    ("get", "/api/v1/referrals/{referral_id}/procedure"): ("procedure", False, 200),
+    ("put", "/api/v1/referrals/{referral_id}/procedure/worker"): ("procedure", True, 200),
+    ("post", "/api/v1/referrals/{referral_id}/procedure/meetings"): ("procedure", True, 201),
+    ("put", "/api/v1/referrals/{referral_id}/procedure/plan"): ("procedure", True, 200),
+    ("post", "/api/v1/referrals/{referral_id}/procedure/plan/measures"): ("procedure", True, 201),
+    ("patch", "/api/v1/referrals/{referral_id}/procedure/plan/measures/{measure_id}"): (
+        "measure",
+        True,
+        200,
+    ),
+    ("post", "/api/v1/referrals/{referral_id}/procedure/plan/reviews"): ("procedure", True, 201),
+    ("post", "/api/v1/referrals/{referral_id}/procedure/handoffs"): ("procedure", True, 201),
 }
 # Bodies of the staff operations that take one (a function of the objects where it names one).
 API_BODIES: dict[tuple[str, str], Any] = {
@@ -298,6 +370,29 @@ API_BODIES: dict[tuple[str, str], Any] = {
     ("post", "/api/v1/referrals/{referral_id}/withdraw"): {"text": ""},
     ("post", "/api/v1/referrals/cases/{case_id}"): lambda objects: {
         "recipients": [{"organisation_id": objects["police"].pk}]
+    ("put", "/api/v1/referrals/{referral_id}/procedure/worker"): {"worker": "persona.cpu.tirana"},
+    ("post", "/api/v1/referrals/{referral_id}/procedure/meetings"): {
+        "held_on": days_ago(2).isoformat(),
+        "sectors": ["health"],
+    },
+    ("put", "/api/v1/referrals/{referral_id}/procedure/plan"): {
+        "approved_on": days_ago(20).isoformat(),
+        "next_review_on": days_ago(-30).isoformat(),
+    },
+    ("post", "/api/v1/referrals/{referral_id}/procedure/plan/measures"): {
+        "sector": "education",
+        "description": "Placeholder measure.",
+    },
+    ("patch", "/api/v1/referrals/{referral_id}/procedure/plan/measures/{measure_id}"): {
+        "status": "under_way"
+    },
+    ("post", "/api/v1/referrals/{referral_id}/procedure/plan/reviews"): {
+        "reviewed_on": days_ago(1).isoformat(),
+        "next_review_on": days_ago(-60).isoformat(),
+    },
+    ("post", "/api/v1/referrals/{referral_id}/procedure/handoffs"): {
+        "to": "prosecution",
+        "on": days_ago(1).isoformat(),
     },
 }
 
@@ -357,6 +452,9 @@ def objects(operator, supervisor, municipality_officer) -> dict[str, Any]:
     # Another report's case, referred to the municipality officer's unit.
     referred_case = open_case(operator)
     referral = refer(referred_case, municipality_officer.organisation, operator)
+    # A third referral to the unit, with its procedure: a plan and one of its measures.
+    procedure = referral_to(tirana_unit(), sent_by=operator)
+    plan = plan_for(procedure, municipality_officer, approved_on=days_ago(20))
     return {
         "report": report,
         "message": report_add_information(report=report, text="Placeholder detail."),
@@ -369,6 +467,8 @@ def objects(operator, supervisor, municipality_officer) -> dict[str, Any]:
         "referred_case": referred_case,
         "referral": referral,
         "police": organisation_for("Policia", OrganisationType.POLICE),
+        "procedure": procedure,
+        "measure": measure_for(plan),
     }
 
 
@@ -410,6 +510,10 @@ def url_for(name: str, objects: dict[str, Any]) -> str:
         kwargs = {"referral_id": objects["referral"].pk}
     elif kind == "case referrals":
         kwargs = {"case_id": objects["referred_case"].pk}
+    elif kind == "procedure":
+        kwargs = {"referral_id": objects["procedure"].pk}
+    elif kind == "measure":
+        kwargs = {"referral_id": objects["procedure"].pk, "measure_id": objects["measure"].pk}
     return reverse(name, kwargs=kwargs)
 
 
@@ -421,6 +525,11 @@ def expected(persona: str, name: str) -> int:
 def expected_for(persona: str, kind: str | None, changes: bool, success: int) -> int:
     if kind is None:
         return success
+    if kind in PROCEDURE_KINDS:
+        grant = PROCEDURE_SEES[persona]
+        if grant is None:
+            return 404
+        return 403 if changes and grant != W else success
     if kind in REFERRAL_KINDS:
         grant = REFERRAL_SEES[persona][REFERRAL_KINDS.index(kind)]
         if grant is None:
@@ -463,6 +572,11 @@ def snapshot(objects: dict[str, Any]) -> tuple[Any, ...]:
         CallBack.objects.filter(contact=contact).exclude(outcome="").count(),
         tuple(Referral.objects.order_by("pk").values_list("pk", "status", "officer_id")),
         ReferralUpdate.objects.count(),
+        GroupMeeting.objects.count(),
+        list(ProtectionPlan.objects.values_list("approved_on", "status", "next_review_on")),
+        list(PlanMeasure.objects.values_list("status", flat=True)),
+        PlanReview.objects.count(),
+        Handoff.objects.count(),
     )
 
 
@@ -585,9 +699,11 @@ def _api_url(path: str, objects: dict[str, Any], kind: str | None = None) -> str
         case = "referred_case"
     elif case not in ("case", "closed_case", "free_case"):
         case = "case"
+    referral = "procedure" if "/procedure" in path else "referral"
     return (
         path.replace("{contact_id}", str(objects["contact"].pk))
-        .replace("{referral_id}", str(objects["referral"].pk))
+        .replace("{referral_id}", str(objects[referral].pk))
+        .replace("{measure_id}", str(objects["measure"].pk))
         .replace("{case_id}", str(objects[case].pk))
         .replace("{task_id}", str(objects["task"].pk))
     )
@@ -637,6 +753,60 @@ def test_guessed_ids_answer_404_everywhere(staff_client, operator, objects):
         else:
             response = getattr(client, method)(guessed, body, content_type="application/json")
         assert response.status_code == 404, path
+
+
+def test_guessed_procedure_ids_answer_404_everywhere(staff_client, municipality_officer, objects):
+    """The unit guessing another referral's or measure's id finds what a missing one gives."""
+    client = staff_client(municipality_officer)
+    for name, (method, kind, _changes, _success) in STAFF_URLS.items():
+        if kind not in PROCEDURE_KINDS:
+            continue
+        kwargs = {"referral_id": uuid.uuid4()}
+        if kind == "measure":
+            kwargs["measure_id"] = uuid.uuid4()
+        guessed = reverse(name, kwargs=kwargs)
+        assert getattr(client, method)(guessed, POST_DATA.get(name, {})).status_code == 404, name
+        if kind == "measure":  # a real measure named under another (guessed) referral
+            kwargs["measure_id"] = objects["measure"].pk
+            assert client.post(reverse(name, kwargs=kwargs), POST_DATA[name]).status_code == 404
+    for (method, path), row in API_OPERATIONS.items():
+        if row == "public" or row[0] not in PROCEDURE_KINDS:
+            continue
+        guessed = path.replace("{referral_id}", str(uuid.uuid4())).replace(
+            "{measure_id}", str(uuid.uuid4())
+        )
+        body = API_BODIES.get((method, path))
+        if body is None:
+            response = getattr(client, method)(guessed)
+        else:
+            response = getattr(client, method)(guessed, body, content_type="application/json")
+        assert response.status_code == 404, path
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_procedure_access_functions_agree_with_the_table(request, objects, persona):
+    user = request.getfixturevalue(persona)
+    grant = PROCEDURE_SEES[persona]
+    referral, measure = objects["procedure"], objects["measure"]
+    visible = procedure_permissions.procedure_referrals_visible_to(user)
+    assert visible.filter(pk=referral.pk).exists() == (grant is not None), persona
+    for access, target in (
+        (procedure_permissions.access_procedure, referral),
+        (procedure_permissions.access_plan_measure, measure),
+    ):
+        if grant is None:
+            for write in (False, True):
+                with pytest.raises(Http404):
+                    access(user, target.pk, write=write)
+            continue
+        assert access(user, target.pk) == target
+        if grant == W:
+            assert access(user, target.pk, write=True) == target
+        else:
+            with pytest.raises(PermissionDenied):
+                access(user, target.pk, write=True)
+        with pytest.raises(Http404):
+            access(user, uuid.uuid4())
 
 
 @pytest.mark.parametrize("persona", [p for p in PERSONAS if p != "platform_admin"])

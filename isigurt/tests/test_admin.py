@@ -18,7 +18,9 @@ from django.urls import reverse
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticToken
 
+from isigurt.accounts.api_tokens import api_token_issue
 from isigurt.accounts.models import (
+    ApiToken,
     CredentialRequest,
     Organisation,
     OrganisationType,
@@ -113,6 +115,16 @@ def _request_pending() -> RoleGrantRequest:
     return role_grant_request(user=_helpline_user(), role=Role.HELPLINE_SUPERVISOR, actor=requester)
 
 
+def _institution() -> Organisation:
+    return Organisation.objects.create(
+        name=f"Institution {_n()}", short_name="I", kind=OrganisationType.POLICE
+    )
+
+
+def _api_token() -> ApiToken:
+    return api_token_issue(organisation=_institution(), label=f"System {_n()}", actor=None).token
+
+
 def _audit_entry() -> AuditEntry:
     return audit_record(actor=None, action="test.placeholder")
 
@@ -132,6 +144,7 @@ EXISTING: dict[type[models.Model], Callable[[], models.Model]] = {
     Evidence: _evidence,
     HelplineNotification: _notification,
     Referral: _referral,
+    ApiToken: _api_token,
 }
 # One unsaved object of every model whose admin allows adding.
 NEW: dict[type[models.Model], Callable[[], models.Model]] = {
@@ -140,6 +153,7 @@ NEW: dict[type[models.Model], Callable[[], models.Model]] = {
         name=f"New body {_n()}", short_name="N", kind=OrganisationType.MINISTRY
     ),
     RoleGrantRequest: lambda: RoleGrantRequest(user=_helpline_user(), role=Role.CONTENT_ANALYST),
+    ApiToken: lambda: ApiToken(organisation=_institution(), label=f"New system {_n()}"),
 }
 
 

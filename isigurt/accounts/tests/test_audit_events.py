@@ -9,7 +9,7 @@ from django.db import DatabaseError, connection
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from isigurt.accounts.models import LoginAttempt, Organisation, Role, RoleGrant, User
+from isigurt.accounts.models import ApiToken, LoginAttempt, Organisation, Role, RoleGrant, User
 from isigurt.accounts.models import StaffTOTPDevice as TOTPDevice
 from isigurt.accounts.services import (
     DEMO_USERS,
@@ -238,7 +238,10 @@ def test_seed_demo_writes_one_seed_entry_and_one_entry_per_created_user():
     assert [e.action for e in entries].count("demo.seed") == 1
     created = {e.object_id for e in entries if e.action == "user.create"}
     demo_ids = User.objects.filter(username__in=[d.username for d in DEMO_USERS])
-    assert created == {str(pk) for pk in demo_ids.values_list("pk", flat=True)}
+    # The demo API tokens' service accounts (decision 0017) are created users too.
+    token_ids = ApiToken.objects.values_list("user_id", flat=True)
+    assert created == {str(pk) for pk in [*demo_ids.values_list("pk", flat=True), *token_ids]}
+    assert len(token_ids) == 2
     again = last_entry_id()
     call_command("seed_demo", stdout=StringIO())
     assert [e.action for e in entries_since(again)] == ["demo.seed"]

@@ -75,6 +75,15 @@ STAFF_OPERATIONS: set[tuple[str, str]] = {
     ("post", "/api/v1/referrals/{referral_id}/withdraw"),
     ("get", "/api/v1/referrals/cases/{case_id}"),
     ("post", "/api/v1/referrals/cases/{case_id}"),
+    # The referral procedure also accepts partner systems' API tokens (decision 0017).
+    ("get", "/api/v1/referrals/{referral_id}/procedure"),
+    ("put", "/api/v1/referrals/{referral_id}/procedure/worker"),
+    ("post", "/api/v1/referrals/{referral_id}/procedure/meetings"),
+    ("put", "/api/v1/referrals/{referral_id}/procedure/plan"),
+    ("post", "/api/v1/referrals/{referral_id}/procedure/plan/measures"),
+    ("patch", "/api/v1/referrals/{referral_id}/procedure/plan/measures/{measure_id}"),
+    ("post", "/api/v1/referrals/{referral_id}/procedure/plan/reviews"),
+    ("post", "/api/v1/referrals/{referral_id}/procedure/handoffs"),
 }
 
 PUBLIC_OPERATIONS = {

@@ -17,7 +17,8 @@ class Command(BaseCommand):
         "protection unit per municipality, one youth network per county) and one demo user "
         "per role, a few helpline contacts for the demo operator, a few cases opened from "
         "them and from demo reports, a referral to the Tiranë child protection unit and one "
-        "to the police. Safe to run again. "
+        "to the police, and the demo API tokens of the child protection units of Tiranë and "
+        "Durrës (see the README). Safe to run again. "
         "Refused outside demo mode."
     )
 
