@@ -370,6 +370,7 @@ API_BODIES: dict[tuple[str, str], Any] = {
     ("post", "/api/v1/referrals/{referral_id}/withdraw"): {"text": ""},
     ("post", "/api/v1/referrals/cases/{case_id}"): lambda objects: {
         "recipients": [{"organisation_id": objects["police"].pk}]
+    },
     ("put", "/api/v1/referrals/{referral_id}/procedure/worker"): {"worker": "persona.cpu.tirana"},
     ("post", "/api/v1/referrals/{referral_id}/procedure/meetings"): {
         "held_on": days_ago(2).isoformat(),

@@ -1,4 +1,5 @@
-"""The case page's links section: ``{% case_links case as links %}`` (``{% load linked_cases %}``)."""
+"""The case page's links section: ``{% load linked_cases %}``, then
+``{% case_links case as links %}``."""
 
 from __future__ import annotations
 
