@@ -14,7 +14,7 @@ load and rebuilt after it. Then, in interleaved rounds with fresh random inputs 
               cases, ordered as the queue, first page and count
     page      a case page: the case, its origins, events and tasks, decrypted, and its links
 
-Pages are requested through the Django test client on `cases:queue` / `cases:detail` when
+Pages are requested through the Django test client on `cases:case_queue` / `cases:case_detail` when
 those URL names resolve (the output says which), else the equivalent querysets are run.
 Prints each measurement's median and p95, its ratio to the baseline's median, and one summary
 line. Goal: every page under 300 ms.
@@ -330,20 +330,20 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     operator = User.objects.get(username="bench.operator")
     client = make_staff_client(operator)
     try:
-        queue_url = reverse("cases:queue")
+        queue_url = reverse("cases:case_queue")
     except NoReverseMatch:
         queue_url = ""
     try:
-        reverse("cases:detail", args=[uuid.uuid4()])
+        reverse("cases:case_detail", args=[uuid.uuid4()])
         detail_ok = True
     except NoReverseMatch:
         detail_ok = False
     via = {
-        "queue": f"test client GET {queue_url}" if queue_url else "querysets (no cases:queue)",
+        "queue": f"test client GET {queue_url}" if queue_url else "querysets (no cases:case_queue)",
         "search": f"test client GET {queue_url}?{args.search_param}=..."
         if queue_url
-        else "querysets (no cases:queue)",
-        "page": "test client GET cases:detail" if detail_ok else "querysets (no cases:detail)",
+        else "querysets (no cases:case_queue)",
+        "page": "test client GET cases:case_detail" if detail_ok else "querysets (no cases:case_detail)",
     }
     with connection.cursor() as cursor:
         cursor.execute(
@@ -396,7 +396,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     def page() -> None:
         case_id = rng.choice(ids)
         if detail_ok:
-            assert client.get(reverse("cases:detail", args=[case_id])).status_code == 200
+            assert client.get(reverse("cases:case_detail", args=[case_id])).status_code == 200
             return
         case = access_case(operator, case_id)
         str(case.summary)

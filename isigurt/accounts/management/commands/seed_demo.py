@@ -30,9 +30,11 @@ class Command(BaseCommand):
         contacts = contacts_demo_seed(operator=operator)
         cases = cases_demo_seed(operator=operator)
         referrals = referrals_demo_seed()
+        tokens = api_tokens_demo_seed()
         # Reports filed before search existed become searchable (only those not yet indexed).
         indexed = report_terms_reindex()
         self.stdout.write(
             f"{summary}, {contacts} new helpline contacts, {cases} new cases, "
-            f"{referrals} new referrals, {indexed} reports indexed for search"
+            f"{referrals} new referrals, {tokens} new API tokens, {indexed} reports indexed "
+            "for search"
         )
