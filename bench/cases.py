@@ -343,7 +343,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "search": f"test client GET {queue_url}?{args.search_param}=..."
         if queue_url
         else "querysets (no cases:case_queue)",
-        "page": "test client GET cases:case_detail" if detail_ok else "querysets (no cases:case_detail)",
+        "page": (
+            "test client GET cases:case_detail" if detail_ok else "querysets (no cases:case_detail)"
+        ),
     }
     with connection.cursor() as cursor:
         cursor.execute(

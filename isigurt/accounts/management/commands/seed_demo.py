@@ -3,6 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from isigurt.accounts.api_tokens import api_tokens_demo_seed
 from isigurt.accounts.models import User
 from isigurt.accounts.services import demo_seed
 from isigurt.cases.services import cases_demo_seed
