@@ -93,11 +93,13 @@ def referral_recipients() -> Any:
 
 
 def officers_of(organisation_id: int) -> Any:
-    """The active officers of an institution (who read and answer its referrals)."""
+    """The active officers of an institution (who read and answer its referrals); never an API
+    token's service account."""
     return User.objects.filter(
         organisation_id=organisation_id,
         is_active=True,
         role_grants__role=Role.INSTITUTION_OFFICER,
+        api_token__isnull=True,
     ).order_by("username")
 
 
