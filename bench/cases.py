@@ -55,7 +55,8 @@ ENV = {
 VOCABULARY = 20_000
 WORDS_PER_CASE = 16
 URL_POOL, USERNAME_POOL, PHONE_POOL = 300_000, 200_000, 150_000
-OPEN_SHARE = 0.05  # open cases are a few per cent of a helpline's history
+OPEN_SHARE = 0.05  # open cases are a few per cent of a helpline's history, the recent ones
+HISTORY_DAYS, OPEN_DAYS = 3 * 365, 60
 PAGE_SIZE = 25
 TABLES = ("cases_case", "cases_caseevent", "cases_caseterm", "cases_caseorigin", "helpline_contact",
           "cases_casetask")  # fmt: skip
@@ -168,12 +169,15 @@ def generate(count: int) -> None:
             " opened_by_id, triaged_at, first_response_due, first_response_at, referral_due,"
             " referred_at, outcome, closed_at, created_at, updated_at) FROM STDIN"
         ) as copy:
-            for n in range(count):
+            # Cases arrive over three years, oldest first (as a table fills); most of those of
+            # the last 60 days are still open, about OPEN_SHARE of all.
+            days = sorted((rng.uniform(0, HISTORY_DAYS) for _ in range(count)), reverse=True)
+            for n, age_days in enumerate(days):
                 case_id = uuid.uuid4()
-                is_open = rng.random() < OPEN_SHARE
-                # Open cases are recent (the last 60 days); closed ones spread over 3 years.
-                age = timedelta(days=rng.uniform(0, 60 if is_open else 3 * 365))
-                created = now - age
+                is_open = (
+                    age_days < OPEN_DAYS and rng.random() < OPEN_SHARE * HISTORY_DAYS / OPEN_DAYS
+                )
+                created = now - timedelta(days=age_days)
                 priority = rng.choices([1, 2, 3, 4], weights=[5, 20, 60, 15])[0]
                 due = created + timedelta(hours=response_hours[priority])
                 answered = (not is_open) or rng.random() < 0.8
