@@ -1,7 +1,7 @@
 """Staff URLs for case links and merges.
 
 isigurt.cases.urls (``app_name = "cases"``) includes them as they are, without a prefix:
-``path("", include("isigurt.cases.link_urls"))``. They expect ``cases:detail`` to take the
+``path("", include("isigurt.cases.link_urls"))``. They expect ``cases:case_detail`` to take the
 case's id as its one argument.
 """
 

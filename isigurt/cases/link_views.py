@@ -36,7 +36,7 @@ def _not_sent(request: HttpRequest, case_id: UUID) -> HttpResponse:
         request,
         _("Your session had ended, so nothing was sent or changed. Please enter it again."),
     )
-    return redirect("cases:detail", case.pk)
+    return redirect("cases:case_detail", case.pk)
 
 
 def _decide(request: HttpRequest, case_id: UUID, link_id: UUID, *, confirm: bool) -> HttpResponse:
@@ -49,11 +49,11 @@ def _decide(request: HttpRequest, case_id: UUID, link_id: UUID, *, confirm: bool
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, str(error))
-        return redirect("cases:detail", case.pk)
+        return redirect("cases:case_detail", case.pk)
     decide = case_link_confirm if confirm else case_link_dismiss
     decide(link=link, actor=request.user, note=form.cleaned_data["note"], request=request)
     messages.success(request, _("Link confirmed.") if confirm else _("Suggested link dismissed."))
-    return redirect("cases:detail", case.pk)
+    return redirect("cases:case_detail", case.pk)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -107,7 +107,7 @@ def merge(request: HttpRequest, case_id: UUID, other_id: UUID) -> HttpResponse:
                         "survivor": survivor.code,
                     },
                 )
-            return redirect("cases:detail", survivor.pk)
+            return redirect("cases:case_detail", survivor.pk)
     if request.method == "POST":
         status = 400
     plans = {

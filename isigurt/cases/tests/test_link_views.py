@@ -1,6 +1,6 @@
 """The links section of a case page, the link decisions and the merge page, through HTTP.
 
-The case page itself (``cases:detail``) belongs to isigurt.cases.urls; until it is there this
+The case page itself (``cases:case_detail``) belongs to isigurt.cases.urls; until it is there this
 module serves a stand-in page that includes the same partials, under the same URL names.
 """
 
@@ -45,7 +45,7 @@ def _case_page(request: HttpRequest, case_id: UUID) -> HttpResponse:
 if STAND_IN:
     _cases = [
         *link_urls.urlpatterns,
-        path("staff/cases/<uuid:case_id>/", _case_page, name="detail"),
+        path("staff/cases/<uuid:case_id>/", _case_page, name="case_detail"),
     ]
     urlpatterns = [
         *platform_urls.urlpatterns,
@@ -73,7 +73,7 @@ def cases(operator, municipality_officer):
 
 
 def detail(case: Case) -> str:
-    return reverse("cases:detail", args=[case.pk])
+    return reverse("cases:case_detail", args=[case.pk])
 
 
 def confirm_url(case: Case, link: CaseLink) -> str:
