@@ -14,8 +14,9 @@ load and rebuilt after it. Then, in interleaved rounds with fresh random inputs 
               cases, ordered as the queue, first page and count
     page      a case page: the case, its origins, events and tasks, decrypted, and its links
 
-Pages are requested through the Django test client on `cases:case_queue` / `cases:case_detail` when
-those URL names resolve (the output says which), else the equivalent querysets are run.
+Pages are requested through the Django test client on the queue and case page URL names
+(`cases:case_queue` or `cases:case_queue`, `cases:case_detail` or `cases:detail`) when they resolve
+(the output says which), else the equivalent querysets are run.
 Prints each measurement's median and p95, its ratio to the baseline's median, and one summary
 line. Goal: every page under 300 ms.
 
@@ -55,8 +56,12 @@ ENV = {
 VOCABULARY = 20_000
 WORDS_PER_CASE = 16
 URL_POOL, USERNAME_POOL, PHONE_POOL = 300_000, 200_000, 150_000
-OPEN_SHARE = 0.05  # open cases are a few per cent of a helpline's history
+OPEN_SHARE = 0.05  # open cases are a few per cent of a helpline's history, the recent ones
+HISTORY_DAYS, OPEN_DAYS = 3 * 365, 60
 PAGE_SIZE = 25
+# The case pages' URL names, as isigurt.cases.urls names them (the first that resolves).
+QUEUE_NAMES = ("cases:case_queue", "cases:case_queue")
+DETAIL_NAMES = ("cases:case_detail", "cases:detail")
 TABLES = ("cases_case", "cases_caseevent", "cases_caseterm", "cases_caseorigin", "helpline_contact",
           "cases_casetask")  # fmt: skip
 SUMMARIES = (
@@ -168,12 +173,15 @@ def generate(count: int) -> None:
             " opened_by_id, triaged_at, first_response_due, first_response_at, referral_due,"
             " referred_at, outcome, closed_at, created_at, updated_at) FROM STDIN"
         ) as copy:
-            for n in range(count):
+            # Cases arrive over three years, oldest first (as a table fills); most of those of
+            # the last 60 days are still open, about OPEN_SHARE of all.
+            days = sorted((rng.uniform(0, HISTORY_DAYS) for _ in range(count)), reverse=True)
+            for n, age_days in enumerate(days):
                 case_id = uuid.uuid4()
-                is_open = rng.random() < OPEN_SHARE
-                # Open cases are recent (the last 60 days); closed ones spread over 3 years.
-                age = timedelta(days=rng.uniform(0, 60 if is_open else 3 * 365))
-                created = now - age
+                is_open = (
+                    age_days < OPEN_DAYS and rng.random() < OPEN_SHARE * HISTORY_DAYS / OPEN_DAYS
+                )
+                created = now - timedelta(days=age_days)
                 priority = rng.choices([1, 2, 3, 4], weights=[5, 20, 60, 15])[0]
                 due = created + timedelta(hours=response_hours[priority])
                 answered = (not is_open) or rng.random() < 0.8
@@ -329,23 +337,26 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
 
     operator = User.objects.get(username="bench.operator")
     client = make_staff_client(operator)
-    try:
-        queue_url = reverse("cases:case_queue")
-    except NoReverseMatch:
-        queue_url = ""
-    try:
-        reverse("cases:case_detail", args=[uuid.uuid4()])
-        detail_ok = True
-    except NoReverseMatch:
-        detail_ok = False
+
+    def resolving(names: tuple[str, ...], *args: Any) -> str:
+        for name in names:
+            try:
+                reverse(name, args=args)
+            except NoReverseMatch:
+                continue
+            return name
+        return ""
+
+    queue_name = resolving(QUEUE_NAMES)
+    detail_name = resolving(DETAIL_NAMES, uuid.uuid4())
+    queue_url = reverse(queue_name) if queue_name else ""
+    detail_ok = bool(detail_name)
     via = {
-        "queue": f"test client GET {queue_url}" if queue_url else "querysets (no cases:case_queue)",
-        "search": f"test client GET {queue_url}?{args.search_param}=..."
-        if queue_url
-        else "querysets (no cases:case_queue)",
-        "page": (
-            "test client GET cases:case_detail" if detail_ok else "querysets (no cases:case_detail)"
-        ),
+        "queue": f"test client GET {queue_name}" if queue_name else "querysets (no queue page)",
+        "search": f"test client GET {queue_name}?{args.search_param}=..."
+        if queue_name
+        else "querysets (no queue page)",
+        "page": f"test client GET {detail_name}" if detail_ok else "querysets (no case page)",
     }
     with connection.cursor() as cursor:
         cursor.execute(
@@ -398,7 +409,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     def page() -> None:
         case_id = rng.choice(ids)
         if detail_ok:
-            assert client.get(reverse("cases:case_detail", args=[case_id])).status_code == 200
+            assert client.get(reverse(detail_name, args=[case_id])).status_code == 200
             return
         case = access_case(operator, case_id)
         str(case.summary)

@@ -331,7 +331,11 @@ class CaseTerm(models.Model):
     class Meta:
         verbose_name = _("search term")
         verbose_name_plural = _("search terms")
-        indexes = [models.Index(fields=["digest", "kind", "key_id"], name="caseterm_lookup")]
+        # The case id is part of the lookup index: a search reads the cases holding a digest
+        # from the index alone, in case order (no table access; two words merge-join).
+        indexes = [
+            models.Index(fields=["digest", "kind", "key_id", "case"], name="caseterm_lookup")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["case", "kind", "key_id", "digest"], name="caseterm_once_per_case"

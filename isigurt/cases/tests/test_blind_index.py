@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from isigurt.cases.tests.link_helpers import NEW_KEY, OLD_KEY
@@ -196,6 +196,7 @@ def test_links_numbers_and_names_are_found_in_free_text():
 # --- every normaliser is idempotent and never fails -----------------------------------------
 
 
+@settings(max_examples=300, deadline=None)
 @given(st.text(max_size=80))
 def test_normalising_twice_changes_nothing(raw):
     url = bi.normalise_url(raw)
@@ -206,3 +207,20 @@ def test_normalising_twice_changes_nothing(raw):
     assert bi.normalise_username(name) == name
     for word in bi.words(raw):
         assert bi.words(word) == [word]
+
+
+LINKS = st.from_regex(
+    r"(https?://)?(www\.|m\.)?[a-zA-Z0-9\-]{1,12}\.[a-z]{2,4}(:[0-9]{1,5})?"
+    r"(/[a-zA-Z0-9@._%\-]{0,10}){0,3}(\?[a-z_]{1,5}=[a-z0-9]{0,4}(&[a-z_]{1,5}=[a-z0-9]{0,3})?)?",
+    fullmatch=True,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(LINKS)
+def test_links_and_their_profiles_normalise_once(raw):
+    url = bi.normalise_url(raw)
+    assert bi.normalise_url(url) == url
+    profile = bi.username_from_url(url)
+    if profile:
+        assert bi.normalise_username(profile) == profile

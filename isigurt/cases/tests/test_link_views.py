@@ -45,7 +45,7 @@ def _case_page(request: HttpRequest, case_id: UUID) -> HttpResponse:
 if STAND_IN:
     _cases = [
         *link_urls.urlpatterns,
-        path("staff/cases/<uuid:case_id>/", _case_page, name="detail"),
+        path("staff/cases/<uuid:case_id>/", _case_page, name="case_detail"),
     ]
     urlpatterns = [
         *platform_urls.urlpatterns,
