@@ -29,6 +29,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import groupby
 from typing import Any
 
 from django.conf import settings
@@ -64,7 +65,7 @@ from isigurt.reports.models import (
     ReportStatus,
 )
 from isigurt.reports.permissions import report_changeable_by
-from isigurt.reports.search import report_terms_prepare, report_terms_store
+from isigurt.reports.search import report_terms_prepare
 from isigurt.reports.signals import report_added_to, report_answered
 from isigurt.reports.validation import ReportDraft, clean_message
 
@@ -289,22 +290,33 @@ def _new_report(
 def _insert_together(*rows: models.Model) -> None:
     """Insert new rows in one statement on PostgreSQL (a data-modifying WITH), in order.
 
-    Each row's INSERT is the one ``save(force_insert=True)`` would send (Django's compiler:
-    defaults, ``auto_now_add``, encrypted fields); the rows' ids are set before (UUIDs), so
-    nothing needs to come back. Foreign keys are checked at the end of the statement or the
-    transaction, so a row may refer to one written beside it. Elsewhere, one save each.
+    Each model's INSERT is the one ``save(force_insert=True)`` (or, for several rows of one
+    model in a row, ``bulk_create``) would send (Django's compiler: defaults,
+    ``auto_now_add``, encrypted fields); the rows' ids are set before (UUIDs) or left to the
+    database (an auto field, when nothing needs it back). Foreign keys are checked at the end
+    of the statement or the transaction, so a row may refer to one written beside it.
+    Elsewhere, one save (or one bulk insert) each.
     """
+    groups = [list(group) for _model, group in groupby(rows, key=type)]
     if connection.vendor != "postgresql":
-        for row in rows:
-            row.save(force_insert=True)
+        for group in groups:
+            if len(group) == 1:
+                group[0].save(force_insert=True)
+            else:
+                type(group[0])._default_manager.bulk_create(group)
         return
     statements: list[str] = []
     params: list[Any] = []
-    for row in rows:
-        meta = row._meta
-        fields = [field for field in meta.local_concrete_fields if not field.generated]
-        query = sql.InsertQuery(type(row))
-        query.insert_values(fields, [row])
+    for group in groups:
+        meta = group[0]._meta
+        fields = [
+            field
+            for field in meta.local_concrete_fields
+            if not field.generated
+            and not (field is meta.auto_field and all(row.pk is None for row in group))
+        ]
+        query = sql.InsertQuery(type(group[0]))
+        query.insert_values(fields, group)
         ((statement, values),) = query.get_compiler(connection=connection).as_sql()
         statements.append(statement)
         params.extend(values)
@@ -367,11 +379,12 @@ def report_submit(
             if taken:
                 code = _free_code()
             report, secret = _new_report(draft, channel=channel, flagged=flagged, code=code)
-            terms = report_terms_prepare(report)  # the helpline's search (blind index)
+            # The report, its key's record and its search terms (the helpline's blind
+            # index): one statement, one round trip.
+            terms = report_terms_prepare(report)
             if idempotency_key is None:
-                _insert_together(report)
+                _insert_together(report, *terms)
             else:
-                # The report and its key's record: one statement, one round trip.
                 _insert_together(
                     report,
                     IdempotencyRecord(
@@ -381,8 +394,8 @@ def report_submit(
                         secret=secret,
                         response={"tracking_code": report.display_code, "status": report.status},
                     ),
+                    *terms,
                 )
-            report_terms_store(terms)
             _store_pictures(report=report, pictures=decoded, written=written)
             outbox_enqueue(topic=REPORT_RECEIVED_TOPIC, payload={"report_id": str(report.id)})
             audit_record(
