@@ -12,6 +12,7 @@ log (decisions 0006 and 0007).
 
 from __future__ import annotations
 
+from itertools import groupby
 from typing import Any
 
 import psycopg
@@ -54,24 +55,36 @@ def prepared_cursor(connection: Any) -> Any:
 def insert_together(*rows: models.Model) -> None:
     """Insert new rows in one statement on PostgreSQL (a data-modifying WITH), in order.
 
-    Each row's INSERT is the one ``save(force_insert=True)`` would send (Django's compiler:
-    defaults, ``auto_now_add``, encrypted fields); the rows' ids are set before (UUIDs), so
-    nothing needs to come back. Foreign keys are checked at the end of the statement or the
-    transaction, so a row may refer to one written beside it. The same kinds of rows give the
-    same text, so the statement is prepared once per connection. Elsewhere, one save each.
+    Each model's INSERT is the one ``save(force_insert=True)`` (or, for several rows of one
+    model in a row, ``bulk_create``) would send (Django's compiler: defaults, ``auto_now_add``,
+    encrypted fields); the rows' ids are set before (UUIDs) or left to the database (an auto
+    field, when nothing needs it back). Foreign keys are checked at the end of the statement or
+    the transaction, so a row may refer to one written beside it. A statement of one row per
+    model always has the same text, so it is prepared once per connection; one with a varying
+    number of rows is not (each count would be another prepared statement). Elsewhere, one
+    save (or one bulk insert) each.
     """
+    groups = [list(group) for _model, group in groupby(rows, key=type)]
     connection = default_connection
     if connection.vendor != "postgresql":
-        for row in rows:
-            row.save(force_insert=True)
+        for group in groups:
+            if len(group) == 1:
+                group[0].save(force_insert=True)
+            else:
+                type(group[0])._default_manager.bulk_create(group)
         return
     statements: list[str] = []
     params: list[Any] = []
-    for row in rows:
-        meta = row._meta
-        fields = [field for field in meta.local_concrete_fields if not field.generated]
-        query = sql.InsertQuery(type(row))
-        query.insert_values(fields, [row])
+    for group in groups:
+        meta = group[0]._meta
+        fields = [
+            field
+            for field in meta.local_concrete_fields
+            if not field.generated
+            and not (field is meta.auto_field and all(row.pk is None for row in group))
+        ]
+        query = sql.InsertQuery(type(group[0]))
+        query.insert_values(fields, group)
         ((statement, values),) = query.get_compiler(connection=connection).as_sql()
         statements.append(statement)
         params.extend(values)
@@ -79,7 +92,9 @@ def insert_together(*rows: models.Model) -> None:
     text = "".join(
         f"WITH _{n} AS ({s}) " if n == 0 else f", _{n} AS ({s}) " for n, s in enumerate(first)
     )
-    with prepared_cursor(connection) as cursor:
+    single_rows = all(len(group) == 1 for group in groups)
+    cursor = prepared_cursor(connection) if single_rows else connection.cursor()
+    with cursor:
         cursor.execute(text + last, params)
     for row in rows:
         row._state.adding = False

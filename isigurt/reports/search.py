@@ -8,8 +8,8 @@ was typed into the same digests, under every configured key, and compares digest
 
 Writing the terms
     report_terms_prepare(report)     the terms of a report about to be inserted, under the
-                                     newest key; ``report_submit`` stores them with
-                                     ``report_terms_store`` in its transaction
+                                     newest key; ``report_submit`` inserts them with the
+                                     report, in the same statement on PostgreSQL
     report_message_indexed(...)      receiver of ``report_added_to``: the words of the
                                      reporter's new message or information, in the same
                                      transaction

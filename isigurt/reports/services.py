@@ -64,7 +64,7 @@ from isigurt.reports.models import (
     ReportStatus,
 )
 from isigurt.reports.permissions import report_changeable_by
-from isigurt.reports.search import report_terms_prepare, report_terms_store
+from isigurt.reports.search import report_terms_prepare
 from isigurt.reports.signals import report_added_to, report_answered
 from isigurt.reports.validation import ReportDraft, clean_message
 
@@ -337,11 +337,12 @@ def report_submit(
             follow_up = outbox_message_new(
                 topic=REPORT_RECEIVED_TOPIC, payload={"report_id": str(report.id)}
             )
-            terms = report_terms_prepare(report)  # the helpline's search (blind index)
+            # Its search terms (the helpline's blind index) go in the same statement.
+            terms = report_terms_prepare(report)
             if idempotency_key is None:
-                insert_together(report, follow_up)
+                insert_together(report, follow_up, *terms)
             else:
-                # The report, its key's record and its follow-up: one statement, one round trip.
+                # The report, its key's record, its follow-up and its terms: one statement.
                 insert_together(
                     report,
                     IdempotencyRecord(
@@ -352,9 +353,9 @@ def report_submit(
                         response={"tracking_code": report.display_code, "status": report.status},
                     ),
                     follow_up,
+                    *terms,
                 )
             outbox_message_written(follow_up)
-            report_terms_store(terms)
             _store_pictures(report=report, pictures=decoded, written=written)
             audit_record(
                 actor=None,

@@ -357,3 +357,16 @@ def test_a_report_and_its_terms_commit_or_roll_back_together():
         raise RuntimeError
     assert not Report.objects.exists()
     assert not ReportTerm.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_report_and_its_terms_are_one_statement():
+    if connection.vendor != "postgresql":
+        pytest.skip("one statement for several rows on PostgreSQL only")
+    with CaptureQueriesContext(connection) as queries:
+        filed = submitted(description="Placeholder cormorant.").report
+    inserts = [q["sql"] for q in queries.captured_queries if "INSERT" in q["sql"].upper()]
+    together = [sql for sql in inserts if 'INTO "reports_reportterm"' in sql]
+    assert len(together) == 1
+    assert 'INTO "reports_report" ' in together[0]
+    assert found("cormorant") == {filed.tracking_code}
