@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -583,9 +584,11 @@ def referrals_demo_seed() -> int:
             continue
         unreferred = cases.exclude(referrals__organisation__in=[cpu, police])
         preferred = unreferred.filter(municipality=organisation.municipality)
+        # Cases nobody follows yet first: the demo operator's own case stays as triaged.
+        order = (F("owner").asc(nulls_first=True), "created_at", "id")
         case = (
-            (preferred.order_by("created_at", "id").first() if organisation == cpu else None)
-            or unreferred.order_by("created_at", "id").first()
+            (preferred.order_by(*order).first() if organisation == cpu else None)
+            or unreferred.order_by(*order).first()
             or _demo_case(
                 operator=operator,
                 municipality_name=DEMO_CPU_MUNICIPALITY,

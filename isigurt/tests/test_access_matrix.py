@@ -34,7 +34,7 @@ from isigurt.accounts.models import OrganisationType, Role
 from isigurt.accounts.tests.personas import PERSONAS, make_staff_client, organisation_for
 from isigurt.audit.models import AuditEntry
 from isigurt.cases import permissions as case_permissions
-from isigurt.cases.models import Case, CaseEvent, CaseTask
+from isigurt.cases.models import Case, CaseEvent, CaseLink, CaseTask
 from isigurt.cases.services import (
     case_close,
     case_open_from_contact,
@@ -106,7 +106,13 @@ LISTS = {
     "case from contact": "case",
 }
 # Cases in another state than the fixture's main one, and changes only supervisors make.
-CASE_KINDS = {"closed case": "case", "free case": "case", "case supervision": "case"}
+CASE_KINDS = {
+    "closed case": "case",
+    "free case": "case",
+    "case supervision": "case",
+    "case link": "case",
+    "case merge": "case",
+}
 # The object each kind of URL names, and its argument.
 URL_OBJECTS = {
     "report": ("report", "report_id"),
@@ -191,6 +197,11 @@ STAFF_URLS: dict[str, tuple[str, str | None, bool, int]] = {
     "cases:case_summary": ("post", "case", True, 302),
     "cases:case_task_add": ("post", "case", True, 302),
     "cases:case_task_done": ("post", "task", True, 302),
+    # A link the automatic matching suggested between the case and the free case, and the
+    # merge of the free case into the case (its page, then the POST that merges).
+    "cases:link_confirm": ("post", "case link", True, 302),
+    "cases:link_dismiss": ("post", "case link", True, 302),
+    "cases:merge": ("get", "case merge", False, 200),
     "referrals:inbox": ("get", "referral inbox", False, 200),
     "referrals:detail": ("get", "referral", False, 200),
     "referrals:acknowledge": ("post", "referral", True, 302),
@@ -237,6 +248,7 @@ POST_DATA = {
     "cases:case_note": {"text": "Placeholder note."},
     "cases:case_summary": {"summary": "Placeholder summary of the case."},
     "cases:case_task_add": {"title": "Placeholder task."},
+    "cases:merge": {"survivor": "this"},
     "referrals:update": {"text": "Placeholder update."},
     "referrals:outcome": {"outcome": "support_given"},
     "referrals:withdraw": {"text": ""},
@@ -266,6 +278,7 @@ POST_DATA = {
 }
 # Pages that also answer GET (a form, or the way back after a login): the wrong method is PUT.
 GET_AND_POST = {
+    "cases:merge",
     "accounts:login",
     "accounts:verify",
     "accounts:enrol",
@@ -465,6 +478,11 @@ def objects(operator, supervisor, municipality_officer) -> dict[str, Any]:
         "closed_case": closed_case,
         "free_case": free_case,
         "task": case_task_add(case=case, actor=operator, title="Placeholder task."),
+        "link": CaseLink.objects.create(
+            first=min(case, free_case, key=lambda c: c.pk),
+            second=max(case, free_case, key=lambda c: c.pk),
+            shared=["username"],
+        ),
         "referred_case": referred_case,
         "referral": referral,
         "police": organisation_for("Policia", OrganisationType.POLICE),
@@ -507,6 +525,10 @@ def url_for(name: str, objects: dict[str, Any]) -> str:
     if kind in URL_OBJECTS:
         key, argument = URL_OBJECTS[kind]
         kwargs = {argument: objects[key].pk}
+    elif kind == "case link":
+        kwargs = {"case_id": objects["case"].pk, "link_id": objects["link"].pk}
+    elif kind == "case merge":
+        kwargs = {"case_id": objects["case"].pk, "other_id": objects["free_case"].pk}
     elif kind in ("referral", "referral (helpline)"):
         kwargs = {"referral_id": objects["referral"].pk}
     elif kind == "case referrals":
@@ -562,6 +584,8 @@ def snapshot(objects: dict[str, Any]) -> tuple[Any, ...]:
         CaseTask.objects.filter(done_at__isnull=False).count(),
         Case.objects.get(pk=objects["closed_case"].pk).status,
         Case.objects.get(pk=objects["free_case"].pk).owner_id,
+        Case.objects.get(pk=objects["free_case"].pk).merged_into_id,
+        tuple(CaseLink.objects.order_by("pk").values_list("status", flat=True)),
         report.status,
         report.danger_acknowledged_at,
         ReportMessage.objects.filter(report=report).count(),
@@ -747,8 +771,10 @@ def test_guessed_ids_answer_404_everywhere(staff_client, operator, objects):
             path.replace("{contact_id}", str(uuid.uuid4()))
             .replace("{case_id}", str(uuid.uuid4()))
             .replace("{task_id}", str(uuid.uuid4()))
+            .replace("{referral_id}", str(uuid.uuid4()))
+            .replace("{measure_id}", str(uuid.uuid4()))
         )
-        body = API_BODIES.get((method, path))
+        body = api_body((method, path), objects)
         if body is None:
             response = getattr(client, method)(guessed)
         else:
@@ -776,7 +802,7 @@ def test_guessed_procedure_ids_answer_404_everywhere(staff_client, municipality_
         guessed = path.replace("{referral_id}", str(uuid.uuid4())).replace(
             "{measure_id}", str(uuid.uuid4())
         )
-        body = API_BODIES.get((method, path))
+        body = api_body((method, path), objects)
         if body is None:
             response = getattr(client, method)(guessed)
         else:

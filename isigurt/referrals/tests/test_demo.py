@@ -19,9 +19,8 @@ pytestmark = pytest.mark.django_db
 
 @override_settings(DEMO_MODE=True)
 def test_without_cases_the_demo_opens_two_and_refers_them_once():
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    assert "2 new referrals" in out.getvalue()
+    demo_seed()  # organisations and users, no case yet
+    assert referrals_demo_seed() == 2
     cpu = User.objects.get(username="cpu.tirana")
     police = User.objects.get(username="police")
     to_cpu = Referral.objects.get(organisation=cpu.organisation)
@@ -31,8 +30,18 @@ def test_without_cases_the_demo_opens_two_and_refers_them_once():
     assert Case.objects.filter(status=CaseStatus.REFERRED).count() == 2
     for case in Case.objects.all():
         assert case.origins.get().report is not None
-    call_command("seed_demo", stdout=StringIO())
+    assert referrals_demo_seed() == 0
     assert Referral.objects.count() == 2 and Case.objects.count() == 2
+
+
+@override_settings(DEMO_MODE=True)
+def test_the_demo_data_refers_two_of_its_cases_once():
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "2 new referrals" in out.getvalue()
+    assert Case.objects.filter(status=CaseStatus.REFERRED).count() == 2
+    call_command("seed_demo", stdout=StringIO())
+    assert Referral.objects.count() == 2
 
 
 @override_settings(DEMO_MODE=True)
