@@ -97,7 +97,10 @@ class CaseInput(BaseModel):
 class TriageDraft(CaseInput):
     """An operator confirms the triage, adding any reasons the facts alone did not show."""
 
-    reasons: Annotated[list[str], Field(max_length=len(TICKABLE))] = []
+    reasons: Annotated[
+        list[Annotated[str, Field(json_schema_extra={"enum": list(TICKABLE)})]],
+        Field(max_length=len(TICKABLE)),
+    ] = []
 
     @field_validator("reasons")
     @classmethod
@@ -110,7 +113,7 @@ class TriageDraft(CaseInput):
 class PriorityDraft(CaseInput):
     """A supervisor sets another priority, and says why."""
 
-    priority: int
+    priority: Annotated[int, Field(json_schema_extra={"enum": list(Priority.values)})]
     reason: Annotated[str, Field(max_length=MAX_REASON_LENGTH)] = ""
 
     @field_validator("priority", mode="before")
@@ -167,7 +170,9 @@ class HandoverDraft(CaseInput):
 
 
 class StatusDraft(CaseInput):
-    status: Annotated[str, Field(max_length=16)] = ""
+    status: Annotated[
+        str, Field(max_length=16, json_schema_extra={"enum": list(MANUAL_STATUSES)})
+    ] = ""
     note: Annotated[str, Field(max_length=MAX_NOTE_LENGTH)] = ""
 
     @field_validator("status")
@@ -184,7 +189,9 @@ class StatusDraft(CaseInput):
 
 
 class CloseDraft(CaseInput):
-    outcome: Annotated[str, Field(max_length=32)] = ""
+    outcome: Annotated[
+        str, Field(max_length=32, json_schema_extra={"enum": list(CLOSING_OUTCOMES)})
+    ] = ""
     note: Annotated[str, Field(max_length=MAX_NOTE_LENGTH)] = ""
 
     @field_validator("outcome")
