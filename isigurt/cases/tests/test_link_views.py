@@ -26,7 +26,7 @@ from isigurt.cases import link_urls
 from isigurt.cases.linking import case_link_dismiss
 from isigurt.cases.models import Case, CaseEvent, CaseEventKind, CaseLink, LinkStatus
 from isigurt.cases.permissions import access_case
-from isigurt.cases.tests.link_helpers import refer, report_case
+from isigurt.cases.tests.link_factories import refer, report_case
 
 STAND_IN = importlib.util.find_spec("isigurt.cases.urls") is None
 
