@@ -6,7 +6,7 @@ from django.test import override_settings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from isigurt.cases.tests.link_helpers import NEW_KEY, OLD_KEY
+from isigurt.cases.tests.link_factories import NEW_KEY, OLD_KEY
 from isigurt.lib import blind_index as bi
 
 FIELD_KEY = "f1:" + "ZmllbGQtZW5jcnlwdGlvbi1rZXktMzItYnl0ZXMtMDA="

@@ -24,9 +24,10 @@ from isigurt.accounts.models import OrganisationType
 from isigurt.accounts.tests.personas import PERSONAS, make_staff_client, organisation_for
 from isigurt.cases import link_urls
 from isigurt.cases.linking import case_link_dismiss
+from isigurt.cases.merge import case_merge
 from isigurt.cases.models import Case, CaseEvent, CaseEventKind, CaseLink, LinkStatus
 from isigurt.cases.permissions import access_case
-from isigurt.cases.tests.link_helpers import refer, report_case
+from isigurt.cases.tests.link_factories import refer, report_case
 
 STAND_IN = importlib.util.find_spec("isigurt.cases.urls") is None
 
@@ -209,7 +210,7 @@ def test_the_merge_page_shows_what_moves_then_merges(staff_client, operator, cas
     assert "stayed with case" in followed.content.decode()
     # The merged case's page says where it went, and links there.
     html = client.get(detail(merged)).content.decode()
-    assert 'id="merged-notice"' in html and f'href="{detail(cases["second"])}"' in html
+    assert 'id="case-merged-into"' in html and f'href="{detail(cases["second"])}"' in html
     assert 'href="/en/staff/cases/' in section(html) and "/merge/" not in html
 
 
@@ -285,3 +286,13 @@ def test_signed_out_visitors_are_sent_to_log_in(cases):
     assert response.status_code == 302 and "login" in response["Location"]
     cases["link"].refresh_from_db()
     assert cases["link"].status == LinkStatus.SUGGESTED
+
+
+def test_the_merged_notice_names_the_case_that_goes_on(operator, cases):
+    from django.template.loader import render_to_string
+
+    assert render_to_string("cases/_merged.html", {"case": cases["first"]}).strip() == ""
+    case_merge(survivor=cases["second"], duplicate=cases["first"], actor=operator)
+    merged = Case.objects.get(pk=cases["first"].pk)
+    html = render_to_string("cases/_merged.html", {"case": merged})
+    assert f'href="{detail(cases["second"])}">{cases["second"].code}</a>' in html

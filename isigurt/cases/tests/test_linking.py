@@ -24,7 +24,7 @@ from isigurt.cases.models import (
     LinkStatus,
     TermKind,
 )
-from isigurt.cases.tests.link_helpers import (
+from isigurt.cases.tests.link_factories import (
     NEW_KEY,
     OLD_KEY,
     contact_case,

@@ -23,7 +23,7 @@ from isigurt.cases.models import (
     Priority,
 )
 from isigurt.cases.search import cases_matching
-from isigurt.cases.tests.link_helpers import (
+from isigurt.cases.tests.link_factories import (
     contact_case,
     days_ago,
     open_case,

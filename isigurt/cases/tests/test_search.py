@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from isigurt.cases.models import Case, CaseTerm
 from isigurt.cases.search import cases_matching
-from isigurt.cases.tests.link_helpers import (
+from isigurt.cases.tests.link_factories import (
     NEW_KEY,
     OLD_KEY,
     decryptions,
