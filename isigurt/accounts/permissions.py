@@ -27,7 +27,7 @@ Who may do what with the helpline's contacts (calls, chats, messages, visits; de
     blocking officer, statistics viewer, editor, trainer, youth coordinator,
     platform administrator      none (statistics viewers will see aggregates only)
 
-Who may do what with cases and referrals (decision 0014):
+Who may do what with cases and referrals (decisions 0015 and 0016):
 
     role                        cases of the helpline         referrals
     helpline operator           read and write (open, triage, refer a case, withdraw a

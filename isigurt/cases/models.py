@@ -6,7 +6,7 @@ priority, the reasons for it and the due times that follow; an owner follows it;
 (``CaseEvent``) keeps every event, append-only. Narratives and notes are encrypted field by
 field (design safety rule 2); everything a list filters or orders on is a code, a band, a
 place or a time. Search and automatic linking never decrypt rows: they look up keyed blind
-indexes (``CaseTerm``, isigurt.cases.blind_index, decision 0014).
+indexes (``CaseTerm``, isigurt.lib.blind_index, decision 0014).
 """
 
 from __future__ import annotations
