@@ -40,7 +40,7 @@ from isigurt.cases.models import (
 )
 from isigurt.cases.permissions import case_changeable_by
 from isigurt.cases.timeline import case_event_record
-from isigurt.referrals.models import Referral
+from isigurt.referrals.models import Referral, ReferralStatus
 
 # A stronger decision wins when two links of the same pair are folded into one.
 _LINK_STRENGTH: dict[str, int] = {
@@ -95,6 +95,15 @@ def merge_problem(survivor: Case, duplicate: Case) -> str | None:
         return _("Case %(code)s is closed: reopen it first, or keep the other case.") % {
             "code": survivor.code
         }
+    # A referral shares the reports of its case: after a merge it would show the institution
+    # reports it was never sent, with groups chosen for another case. Only withdrawn ones move.
+    for case in (survivor, duplicate):
+        if Referral.objects.filter(case=case).exclude(status=ReferralStatus.WITHDRAWN).exists():
+            return _(
+                "Case %(code)s has been referred to an institution: merging would show it "
+                "reports it was never sent. Keep the two cases linked, or withdraw the "
+                "referral first."
+            ) % {"code": case.code}
     return None
 
 

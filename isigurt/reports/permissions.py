@@ -37,6 +37,8 @@ from isigurt.reports.models import Evidence, Report, ReportMessage
 # the report's thread and its pictures; contact fields are the reporter's, shared sparingly.
 REPORT_FIELDS: frozenset[str] = frozenset(
     {
+        # The reporter's half of their credential: the helpline's, never an institution's.
+        "tracking_code",
         "category",
         "status",
         "audience",

@@ -273,7 +273,7 @@ def report_for_staff(
     changeable = report_changeable_by(viewer, report)
     projection = StaffReport(
         id=report.pk,
-        display_code=report.display_code,
+        display_code=report.display_code if "tracking_code" in allowed else "",
         fields=fields,
         shared=allowed,
         evidence=list(report.evidence.order_by("created_at")) if "evidence" in allowed else [],

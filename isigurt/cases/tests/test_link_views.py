@@ -28,6 +28,7 @@ from isigurt.cases.merge import case_merge
 from isigurt.cases.models import Case, CaseEvent, CaseEventKind, CaseLink, LinkStatus
 from isigurt.cases.permissions import access_case
 from isigurt.cases.tests.link_factories import refer, report_case
+from isigurt.referrals.models import Referral, ReferralStatus
 
 STAND_IN = importlib.util.find_spec("isigurt.cases.urls") is None
 
@@ -193,10 +194,24 @@ def test_decisions_need_the_csrf_token(operator, cases):
 # --- merging --------------------------------------------------------------------------------
 
 
+def withdraw_referrals() -> None:
+    """A case with a standing referral is never merged (isigurt.cases.merge.merge_problem)."""
+    Referral.objects.update(status=ReferralStatus.WITHDRAWN)
+
+
+def test_a_referred_case_is_not_merged_and_the_page_says_why(staff_client, operator, cases):
+    client = staff_client(operator)
+    response = client.post(merge_url(cases["first"], cases["second"]), {"survivor": "other"})
+    assert response.status_code == 400
+    assert "referred to an institution" in response.content.decode()
+    assert Case.objects.get(pk=cases["first"].pk).merged_into_id is None
+
+
 def test_the_merge_page_shows_what_moves_then_merges(staff_client, operator, cases):
     police = organisation_for("Policia", OrganisationType.POLICE)
     refer(cases["first"], police, by=operator)
     refer(cases["second"], police, by=operator)
+    withdraw_referrals()
     client = staff_client(operator)
     page = client.get(merge_url(cases["first"], cases["second"])).content.decode()
     assert "stays with the closed case" in page and "Policia" in page
@@ -215,6 +230,7 @@ def test_the_merge_page_shows_what_moves_then_merges(staff_client, operator, cas
 
 
 def test_a_refused_merge_says_why(staff_client, operator, cases):
+    withdraw_referrals()
     client = staff_client(operator)
     client.post(merge_url(cases["first"], cases["second"]), {"survivor": "this"})
     response = client.post(merge_url(cases["dismissed"], cases["second"]), {"survivor": "other"})
@@ -258,6 +274,8 @@ def snapshot() -> tuple:
 def test_each_persona_gets_exactly_what_it_may(request, cases, persona, action):
     user = request.getfixturevalue(persona)
     method, success = ACTIONS[action]
+    if action == "merge" and persona in CHANGERS:
+        withdraw_referrals()
     before = snapshot()
     response = getattr(make_staff_client(user), method)(
         action_url(action, cases), {"survivor": "this"} if action == "merge" else {}
@@ -292,6 +310,7 @@ def test_the_merged_notice_names_the_case_that_goes_on(operator, cases):
     from django.template.loader import render_to_string
 
     assert render_to_string("cases/_merged.html", {"case": cases["first"]}).strip() == ""
+    withdraw_referrals()
     case_merge(survivor=cases["second"], duplicate=cases["first"], actor=operator)
     merged = Case.objects.get(pk=cases["first"].pk)
     html = render_to_string("cases/_merged.html", {"case": merged})

@@ -32,7 +32,7 @@ from isigurt.cases.tests.link_factories import (
     report_case,
 )
 from isigurt.cases.timeline import case_event_record
-from isigurt.referrals.models import Referral
+from isigurt.referrals.models import Referral, ReferralStatus
 from isigurt.reports.models import Report, ReportStatus
 
 pytestmark = pytest.mark.django_db
@@ -84,9 +84,10 @@ def test_everything_of_the_duplicate_moves_and_nothing_is_deleted(operator, two,
     duplicate.save()
     case_index(duplicate)
     assert pair(duplicate, third).exists()
-    refer(survivor, police, by=operator)
-    kept = refer(duplicate, police, by=operator)
-    moved = refer(duplicate, cpu, by=operator)
+    # Withdrawn referrals (standing ones refuse the merge: see below) move with the case.
+    withdrawn(refer(survivor, police, by=operator))
+    kept = withdrawn(refer(duplicate, police, by=operator))
+    moved = withdrawn(refer(duplicate, cpu, by=operator))
     events_before = CaseEvent.objects.filter(case=duplicate).count()
     before = counts()
 
@@ -168,10 +169,31 @@ def test_the_survivor_keeps_the_more_urgent_priority(operator):
     assert CaseEvent.objects.filter(case=survivor, kind=CaseEventKind.PRIORITY_CHANGED).exists()
 
 
+def withdrawn(referral: Referral) -> Referral:
+    referral.status = ReferralStatus.WITHDRAWN
+    referral.save(update_fields=["status"])
+    return referral
+
+
+@pytest.mark.parametrize("referred", ["survivor", "duplicate"])
+def test_a_case_with_a_standing_referral_is_not_merged(operator, two, police, referred):
+    """Its institution would read the other case's reports, never sent to it."""
+    survivor, duplicate = two
+    refer(survivor if referred == "survivor" else duplicate, police, by=operator)
+    before = counts()
+    with pytest.raises(MergeRefused):
+        case_merge(survivor=survivor, duplicate=duplicate, actor=operator, note="")
+    duplicate.refresh_from_db()
+    assert duplicate.merged_into is None and counts() == before
+    assert set(CaseOrigin.objects.filter(case=survivor).values_list("case", flat=True)) == {
+        survivor.pk
+    }
+
+
 def test_the_plan_says_what_would_move(operator, two, police):
     survivor, duplicate = two
-    refer(survivor, police, by=operator)
-    staying = refer(duplicate, police, by=operator)
+    withdrawn(refer(survivor, police, by=operator))
+    staying = withdrawn(refer(duplicate, police, by=operator))
     plan = merge_plan(survivor=survivor, duplicate=duplicate)
     assert (plan.origins, plan.tasks, plan.links) == (1, 0, 0)
     assert plan.referrals_staying == [staying] and plan.referrals_moving == []
