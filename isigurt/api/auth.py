@@ -70,13 +70,15 @@ class ApiTokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any | None:
         from isigurt.accounts import api_tokens
 
-        refused = api_tokens.api_token_failures_exhausted(request)
-        if not refused.allowed:
-            raise _too_many(
-                refused.retry_after, _("Too many refused tokens. Please wait and try again.")
-            )
+        # A valid token always counts against its own limit only: refusals from the same
+        # address (a faulty client behind a municipality's NAT) never shut out its partners.
         found = api_tokens.api_token_authenticate(token)
         if found is None:
+            refused = api_tokens.api_token_failures_exhausted(request)
+            if not refused.allowed:
+                raise _too_many(
+                    refused.retry_after, _("Too many refused tokens. Please wait and try again.")
+                )
             api_tokens.api_token_failure_count(request)
             raise ApiError(
                 401,
