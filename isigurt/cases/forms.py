@@ -246,11 +246,14 @@ def _municipality_choices() -> list[tuple[str, Any]]:
 
 
 class QueueFilterForm(forms.Form):
-    """The queue's filters (a GET form): anything unknown is simply no filter."""
+    """The queue's filters (a GET form); the view lists nothing while one is invalid."""
 
     q = forms.CharField(
         label=_("Search"),
-        help_text=_("A case number like C7QM4TZPK."),
+        help_text=_(
+            "A case number like C7QM4TZPK, a report's tracking code, words, a link, "
+            "a @username or a phone number."
+        ),
         max_length=MAX_SEARCH_LENGTH,
         required=False,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
@@ -301,7 +304,7 @@ class QueueFilterForm(forms.Form):
         municipality.choices = _municipality_choices()
 
     def filters(self, *, owner: str | None = None) -> CaseFilters:
-        """The chosen filters (what is invalid is no filter); ``owner`` fixes the owner."""
+        """The chosen filters (an invalid one is left out); ``owner`` fixes the owner."""
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         return CaseFilters(

@@ -63,8 +63,14 @@ def _queue_page(request: HttpRequest, *, mine: bool) -> HttpResponse:
         raise Http404
     now = timezone.now()
     filters = QueueFilterForm(request.GET)
+    # A filter or search that cannot be read lists nothing: an unfiltered queue would pass for
+    # the results of the search.
+    refused = not filters.is_valid()
     chosen = filters.filters(owner=MINE if mine else None)
-    paginator = Paginator(case_queue(viewer=request.user, filters=chosen, now=now), PAGE_SIZE)
+    cases = (
+        Case.objects.none() if refused else case_queue(viewer=request.user, filters=chosen, now=now)
+    )
+    paginator = Paginator(cases, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -77,7 +83,7 @@ def _queue_page(request: HttpRequest, *, mine: bool) -> HttpResponse:
         "now": now,
         "filtered": any(value for name, value in request.GET.items() if name not in ("q", "page")),
     }
-    return render(request, "cases/queue.html", context)
+    return render(request, "cases/queue.html", context, status=400 if refused else 200)
 
 
 @require_safe

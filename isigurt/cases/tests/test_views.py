@@ -87,7 +87,7 @@ def test_each_row_names_priority_status_owner_age_and_due_times(staff_client, op
         ({}, {"bullying", "grooming"}),
         ({"status": "closed"}, {"closed"}),
         ({"status": "all"}, {"bullying", "grooming", "closed"}),
-        ({"status": "nonsense"}, {"bullying", "grooming"}),  # unknown: no filter
+        ({"status": "nonsense"}, set()),  # unknown: refused, nothing listed
         ({"priority": "2"}, {"grooming"}),
         ({"category": "bullying"}, {"bullying"}),
         ({"county": "AL-11"}, {"grooming"}),
@@ -399,3 +399,14 @@ def test_the_escalation_event_reads_in_words(staff_client, operator):
     html = staff_client(operator).get(detail_url(case)).content.decode()
     assert "Escalated to the supervisor" in html and "The first response is overdue." in html
     assert CaseEvent.objects.filter(kind=CaseEventKind.ESCALATED).count() == 1
+
+
+@pytest.mark.parametrize("query", [{"q": "x" * 5000}, {"q": "a\x00b"}, {"priority": "9"}])
+def test_a_search_or_filter_that_cannot_be_read_lists_nothing_and_says_why(
+    staff_client, operator, query
+):
+    case = case_from_contact(operator)
+    response = staff_client(operator).get(reverse("cases:case_queue"), query)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="error-summary"' in html and f'data-case="{case.code}"' not in html
