@@ -25,8 +25,12 @@ def fill(po_path: Path) -> int:
             entry.msgstr = entry.msgid
             filled += 1
         if "fuzzy" in entry.flags:
+            # gettext's guess from a similar string: the source is the English text.
             entry.flags.remove("fuzzy")
-            entry.msgstr = entry.msgid
+            if entry.msgid_plural:
+                entry.msgstr_plural = {0: entry.msgid, 1: entry.msgid_plural}
+            else:
+                entry.msgstr = entry.msgid
     catalogue.save(str(po_path))
     return filled
 
