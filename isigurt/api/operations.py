@@ -19,7 +19,7 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
-from isigurt.api.errors import ApiError
+from isigurt.api.errors import ApiError, ErrorOut
 
 
 def api_viewer(request: HttpRequest) -> Any:
@@ -65,3 +65,8 @@ def refusals(*kinds: type[Exception]) -> _Answering:
     """A service's refusal, one of ``kinds`` with ``errors`` mapping fields to messages,
     answers 422."""
     return _Answering(kinds, lambda exc: invalid(getattr(exc, "errors", {})))
+
+
+def error_answers(*statuses: int) -> dict[int, Any]:
+    """The operation's error answers for its ``response=``: each status in the one shape."""
+    return dict.fromkeys(statuses, ErrorOut)

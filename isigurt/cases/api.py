@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from isigurt.accounts.permissions import can_change_helpline_cases
-from isigurt.api.errors import ApiError, ErrorOut
-from isigurt.api.operations import api_viewer, invalid, not_found, refusals
+from isigurt.api.errors import ApiError
+from isigurt.api.operations import api_viewer, error_answers, invalid, not_found, refusals
 from isigurt.cases import services
 from isigurt.cases.models import Case, CaseEvent, CaseTask
 from isigurt.cases.permissions import (
@@ -70,16 +70,7 @@ from isigurt.reports.permissions import reports_visible_to
 
 router = Router()
 
-STAFF_ERRORS: dict[int, Any] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    413: ErrorOut,
-    415: ErrorOut,
-    422: ErrorOut,
-}
+STAFF_ERRORS = error_answers(400, 401, 403, 404, 409, 413, 415, 422)
 
 
 def _case(request: HttpRequest, case_id: UUID, *, write: bool = False) -> Case:

@@ -19,8 +19,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from isigurt.api.errors import ApiError, ErrorOut
-from isigurt.api.operations import api_viewer, not_found, refusals
+from isigurt.api.errors import ApiError
+from isigurt.api.operations import api_viewer, error_answers, not_found, refusals
 from isigurt.cases.models import Case
 from isigurt.cases.permissions import access_case
 from isigurt.referrals import services
@@ -59,15 +59,7 @@ from isigurt.referrals.validation import (
 
 router = Router()
 
-ERRORS: dict[int, Any] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    413: ErrorOut,
-    415: ErrorOut,
-    422: ErrorOut,
-}
+ERRORS = error_answers(400, 401, 403, 404, 413, 415, 422)
 
 
 def _referral(request: HttpRequest, referral_id: UUID, access: Any = access_referral) -> Referral:

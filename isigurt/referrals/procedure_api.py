@@ -20,8 +20,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from isigurt.api.errors import ErrorOut
-from isigurt.api.operations import api_viewer, not_found, refusals
+from isigurt.api.operations import api_viewer, error_answers, not_found, refusals
 from isigurt.referrals import procedure as services
 from isigurt.referrals.models import Referral
 from isigurt.referrals.procedure_permissions import access_plan_measure, access_procedure
@@ -60,16 +59,7 @@ from isigurt.referrals.procedure_validation import (
 
 router = Router()
 
-ERRORS: dict[int, Any] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    413: ErrorOut,
-    415: ErrorOut,
-    422: ErrorOut,
-    429: ErrorOut,
-}
+ERRORS = error_answers(400, 401, 403, 404, 413, 415, 422, 429)
 _SUMMARY = "null in the helpline's summary"
 
 
