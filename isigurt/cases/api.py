@@ -13,19 +13,19 @@ case's queue shape, which holds no encrypted field.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from isigurt.accounts.permissions import can_change_helpline_cases
-from isigurt.api.errors import ApiError, ErrorOut
+from isigurt.api.errors import ApiError
+from isigurt.api.operations import api_viewer, error_answers, invalid, not_found, refusals
 from isigurt.cases import services
 from isigurt.cases.models import Case, CaseEvent, CaseTask
 from isigurt.cases.permissions import (
@@ -70,43 +70,17 @@ from isigurt.reports.permissions import reports_visible_to
 
 router = Router()
 
-STAFF_ERRORS: dict[int, Any] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    413: ErrorOut,
-    415: ErrorOut,
-    422: ErrorOut,
-}
-
-
-def _viewer(request: HttpRequest) -> Any:
-    """The staff user the API's authentication put on the request."""
-    return getattr(request, "auth", None)
-
-
-def _not_found() -> ApiError:
-    return ApiError(404, _("No case has this id."))
+STAFF_ERRORS = error_answers(400, 401, 403, 404, 409, 413, 415, 422)
 
 
 def _case(request: HttpRequest, case_id: UUID, *, write: bool = False) -> Case:
-    try:
-        return access_case(_viewer(request), case_id, write=write)
-    except Http404:
-        raise _not_found() from None
+    with not_found(_("No case has this id.")):
+        return access_case(api_viewer(request), case_id, write=write)
 
 
 def _supervised(request: HttpRequest, case_id: UUID) -> Case:
-    try:
-        return access_case_supervision(_viewer(request), case_id)
-    except Http404:
-        raise _not_found() from None
-
-
-def _refused(exc: services.CaseInvalid) -> ApiError:
-    return ApiError(422, _("Some answers need another look."), exc.errors)
+    with not_found(_("No case has this id.")):
+        return access_case_supervision(api_viewer(request), case_id)
 
 
 def _summary(case: Case, now: Any = None) -> dict[str, Any]:
@@ -166,9 +140,7 @@ def _person(case: Case, username: str | None, field: str) -> Any:
     for user in helpline_staff(organisation_id=case.organisation_id):
         if user.get_username() == username:
             return user
-    raise ApiError(
-        422, _("Some answers need another look."), {field: [_("Choose someone of the helpline.")]}
-    )
+    raise invalid({field: [_("Choose someone of the helpline.")]})
 
 
 @router.get(
@@ -177,9 +149,9 @@ def _person(case: Case, username: str | None, field: str) -> Any:
     summary="The helpline's cases, what is overdue first (50 a page)",
 )
 def case_list(request: HttpRequest, filters: Query[CaseFiltersIn]) -> dict[str, Any]:
-    viewer = _viewer(request)
+    viewer = api_viewer(request)
     if not can_list_cases(viewer):
-        raise _not_found()
+        raise ApiError(404, _("No case has this id."))
     now = timezone.now()
     chosen = CaseFilters(
         status=filters.status,
@@ -209,19 +181,15 @@ def case_list(request: HttpRequest, filters: Query[CaseFiltersIn]) -> dict[str, 
     summary="Open a case from a report's code or a contact's id (200: it already had one)",
 )
 def case_open(request: HttpRequest, origin: OpenDraft) -> Any:
-    viewer = _viewer(request)
+    viewer = api_viewer(request)
     if not can_list_cases(viewer):
-        raise _not_found()
+        raise ApiError(404, _("No case has this id."))
     if not can_change_helpline_cases(viewer):
         raise PermissionDenied
     if origin.report_code:
         report = reports_visible_to(viewer).filter(tracking_code=origin.report_code).first()
         if report is None:
-            raise ApiError(
-                422,
-                _("Some answers need another look."),
-                {"report_code": [_("No report has this code.")]},
-            )
+            raise invalid({"report_code": [_("No report has this code.")]})
         opening = services.case_open_from_report(report=report, actor=viewer, request=request)
     else:
         contact = (
@@ -230,11 +198,7 @@ def case_open(request: HttpRequest, origin: OpenDraft) -> Any:
             else None
         )
         if contact is None:
-            raise ApiError(
-                422,
-                _("Some answers need another look."),
-                {"contact_id": [_("No contact has this id.")]},
-            )
+            raise invalid({"contact_id": [_("No contact has this id.")]})
         opening = services.case_open_from_contact(contact=contact, actor=viewer, request=request)
     return Status(201 if opening.created else 200, _summary(_fresh(opening.case)))
 
@@ -247,7 +211,7 @@ def case_open(request: HttpRequest, origin: OpenDraft) -> Any:
 )
 def case_detail(request: HttpRequest, case_id: UUID) -> dict[str, Any]:
     case = _case(request, case_id)
-    shown = case_for_staff(viewer=_viewer(request), case=case, request=request)
+    shown = case_for_staff(viewer=api_viewer(request), case=case, request=request)
     request.no_store = True  # type: ignore[attr-defined]
     allowed = shown.shared
     out: dict[str, Any] = {"id": str(case.pk), "fields": sorted(allowed)}
@@ -287,14 +251,6 @@ def case_detail(request: HttpRequest, case_id: UUID) -> dict[str, Any]:
     return out
 
 
-def _change(request: HttpRequest, case: Case, act: Callable[[], object]) -> dict[str, Any]:
-    try:
-        act()
-    except services.CaseInvalid as exc:
-        raise _refused(exc) from None
-    return _summary(_fresh(case))
-
-
 @router.post(
     "/{case_id}/triage",
     openapi_extra=body_example("triage"),
@@ -303,13 +259,11 @@ def _change(request: HttpRequest, case: Case, act: Callable[[], object]) -> dict
 )
 def case_triage(request: HttpRequest, case_id: UUID, triage: TriageDraft) -> dict[str, Any]:
     case = _case(request, case_id, write=True)
-    return _change(
-        request,
-        case,
-        lambda: services.case_triage(
-            case=case, actor=_viewer(request), reasons=triage.reasons, request=request
-        ),
-    )
+    with refusals(services.CaseInvalid):
+        services.case_triage(
+            case=case, actor=api_viewer(request), reasons=triage.reasons, request=request
+        )
+    return _summary(_fresh(case))
 
 
 @router.post(
@@ -320,17 +274,15 @@ def case_triage(request: HttpRequest, case_id: UUID, triage: TriageDraft) -> dic
 )
 def case_priority(request: HttpRequest, case_id: UUID, change: PriorityDraft) -> dict[str, Any]:
     case = _supervised(request, case_id)
-    return _change(
-        request,
-        case,
-        lambda: services.case_priority_change(
+    with refusals(services.CaseInvalid):
+        services.case_priority_change(
             case=case,
-            actor=_viewer(request),
+            actor=api_viewer(request),
             priority=change.priority,
             reason=change.reason,
             request=request,
-        ),
-    )
+        )
+    return _summary(_fresh(case))
 
 
 @router.post(
@@ -339,12 +291,10 @@ def case_priority(request: HttpRequest, case_id: UUID, change: PriorityDraft) ->
     summary="Follow a case nobody follows (409: someone else already does)",
 )
 def case_take(request: HttpRequest, case_id: UUID) -> dict[str, Any]:
-    viewer = _viewer(request)
+    viewer = api_viewer(request)
     case = _case(request, case_id, write=True)
-    try:
+    with refusals(services.CaseInvalid):
         taken = services.case_take(case=case, actor=viewer, request=request)
-    except services.CaseInvalid as exc:
-        raise _refused(exc) from None
     if not taken and case.owner_id != viewer.pk:
         raise ApiError(409, _("Someone else already follows this case."))
     return _summary(_fresh(case))
@@ -359,13 +309,9 @@ def case_take(request: HttpRequest, case_id: UUID) -> dict[str, Any]:
 def case_assign(request: HttpRequest, case_id: UUID, assign: AssignDraft) -> dict[str, Any]:
     case = _supervised(request, case_id)
     owner = _person(case, assign.owner, "owner")
-    return _change(
-        request,
-        case,
-        lambda: services.case_assign(
-            case=case, actor=_viewer(request), owner=owner, request=request
-        ),
-    )
+    with refusals(services.CaseInvalid):
+        services.case_assign(case=case, actor=api_viewer(request), owner=owner, request=request)
+    return _summary(_fresh(case))
 
 
 @router.post(
@@ -377,13 +323,11 @@ def case_assign(request: HttpRequest, case_id: UUID, assign: AssignDraft) -> dic
 def case_handover(request: HttpRequest, case_id: UUID, handover: HandoverDraft) -> dict[str, Any]:
     case = _case(request, case_id, write=True)
     to = _person(case, handover.to, "to")
-    return _change(
-        request,
-        case,
-        lambda: services.case_handover(
-            case=case, actor=_viewer(request), to=to, note=handover.note, request=request
-        ),
-    )
+    with refusals(services.CaseInvalid):
+        services.case_handover(
+            case=case, actor=api_viewer(request), to=to, note=handover.note, request=request
+        )
+    return _summary(_fresh(case))
 
 
 @router.post(
@@ -394,17 +338,15 @@ def case_handover(request: HttpRequest, case_id: UUID, handover: HandoverDraft) 
 )
 def case_status(request: HttpRequest, case_id: UUID, change: StatusDraft) -> dict[str, Any]:
     case = _case(request, case_id, write=True)
-    return _change(
-        request,
-        case,
-        lambda: services.case_status_change(
+    with refusals(services.CaseInvalid):
+        services.case_status_change(
             case=case,
-            actor=_viewer(request),
+            actor=api_viewer(request),
             status=change.status,
             note=change.note,
             request=request,
-        ),
-    )
+        )
+    return _summary(_fresh(case))
 
 
 @router.post(
@@ -415,17 +357,15 @@ def case_status(request: HttpRequest, case_id: UUID, change: StatusDraft) -> dic
 )
 def case_close(request: HttpRequest, case_id: UUID, closing: CloseDraft) -> dict[str, Any]:
     case = _case(request, case_id, write=True)
-    return _change(
-        request,
-        case,
-        lambda: services.case_close(
+    with refusals(services.CaseInvalid):
+        services.case_close(
             case=case,
-            actor=_viewer(request),
+            actor=api_viewer(request),
             outcome=closing.outcome,
             note=closing.note,
             request=request,
-        ),
-    )
+        )
+    return _summary(_fresh(case))
 
 
 @router.post(
@@ -436,13 +376,11 @@ def case_close(request: HttpRequest, case_id: UUID, closing: CloseDraft) -> dict
 )
 def case_reopen(request: HttpRequest, case_id: UUID, reopening: ReopenDraft) -> dict[str, Any]:
     case = _case(request, case_id, write=True)
-    return _change(
-        request,
-        case,
-        lambda: services.case_reopen(
-            case=case, actor=_viewer(request), note=reopening.note, request=request
-        ),
-    )
+    with refusals(services.CaseInvalid):
+        services.case_reopen(
+            case=case, actor=api_viewer(request), note=reopening.note, request=request
+        )
+    return _summary(_fresh(case))
 
 
 @router.post(
@@ -453,13 +391,11 @@ def case_reopen(request: HttpRequest, case_id: UUID, reopening: ReopenDraft) -> 
 )
 def case_summary(request: HttpRequest, case_id: UUID, summary: SummaryDraft) -> dict[str, Any]:
     case = _case(request, case_id, write=True)
-    return _change(
-        request,
-        case,
-        lambda: services.case_summary_update(
-            case=case, actor=_viewer(request), summary=summary.summary, request=request
-        ),
-    )
+    with refusals(services.CaseInvalid):
+        services.case_summary_update(
+            case=case, actor=api_viewer(request), summary=summary.summary, request=request
+        )
+    return _summary(_fresh(case))
 
 
 @router.post(
@@ -470,12 +406,10 @@ def case_summary(request: HttpRequest, case_id: UUID, summary: SummaryDraft) -> 
 )
 def case_note(request: HttpRequest, case_id: UUID, note: NoteDraft) -> Any:
     case = _case(request, case_id, write=True)
-    try:
+    with refusals(services.CaseInvalid):
         event = services.case_note_add(
-            case=case, actor=_viewer(request), text=note.text, request=request
+            case=case, actor=api_viewer(request), text=note.text, request=request
         )
-    except services.CaseInvalid as exc:
-        raise _refused(exc) from None
     request.no_store = True  # type: ignore[attr-defined]
     return Status(201, {"id": str(event.pk), "at": event.at, "text": event.text})
 
@@ -489,17 +423,15 @@ def case_note(request: HttpRequest, case_id: UUID, note: NoteDraft) -> Any:
 def case_task_add(request: HttpRequest, case_id: UUID, task: TaskDraft) -> Any:
     case = _case(request, case_id, write=True)
     assignee = _person(case, task.assignee, "assignee")
-    try:
+    with refusals(services.CaseInvalid):
         added = services.case_task_add(
             case=case,
-            actor=_viewer(request),
+            actor=api_viewer(request),
             title=task.title,
             due_at=task.due_at,
             assignee=assignee,
             request=request,
         )
-    except services.CaseInvalid as exc:
-        raise _refused(exc) from None
     request.no_store = True  # type: ignore[attr-defined]
     return Status(201, _task(added))
 
@@ -510,10 +442,8 @@ def case_task_add(request: HttpRequest, case_id: UUID, task: TaskDraft) -> Any:
     summary="Mark a task done (done already: nothing changes)",
 )
 def case_task_done(request: HttpRequest, task_id: UUID) -> dict[str, Any]:
-    try:
-        task = access_case_task(_viewer(request), task_id, write=True)
-    except Http404:
-        raise ApiError(404, _("No task has this id.")) from None
-    services.case_task_done(task=task, actor=_viewer(request), request=request)
+    with not_found(_("No task has this id.")):
+        task = access_case_task(api_viewer(request), task_id, write=True)
+    services.case_task_done(task=task, actor=api_viewer(request), request=request)
     request.no_store = True  # type: ignore[attr-defined]
     return _task(CaseTask.objects.select_related("assignee", "done_by").get(pk=task.pk))

@@ -15,11 +15,12 @@ from typing import Any
 from uuid import UUID
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from isigurt.api.errors import ApiError, ErrorOut
+from isigurt.api.errors import ApiError
+from isigurt.api.operations import api_viewer, error_answers, not_found, refusals
 from isigurt.cases.models import Case
 from isigurt.cases.permissions import access_case
 from isigurt.referrals import services
@@ -58,35 +59,18 @@ from isigurt.referrals.validation import (
 
 router = Router()
 
-ERRORS: dict[int, Any] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    413: ErrorOut,
-    415: ErrorOut,
-    422: ErrorOut,
-}
-
-
-def _viewer(request: HttpRequest) -> Any:
-    """The caller the router's authentication put on the request."""
-    return getattr(request, "auth", None)
+ERRORS = error_answers(400, 401, 403, 404, 413, 415, 422)
 
 
 def _referral(request: HttpRequest, referral_id: UUID, access: Any = access_referral) -> Referral:
-    try:
-        referral: Referral = access(_viewer(request), referral_id)
-    except Http404:
-        raise ApiError(404, _("No referral has this id.")) from None
+    with not_found(_("No referral has this id.")):
+        referral: Referral = access(api_viewer(request), referral_id)
     return referral
 
 
 def _case(request: HttpRequest, case_id: UUID) -> Case:
-    try:
-        return access_case(_viewer(request), case_id, write=True)
-    except Http404:
-        raise ApiError(404, _("No case has this id.")) from None
+    with not_found(_("No case has this id.")):
+        return access_case(api_viewer(request), case_id, write=True)
 
 
 def _summary(viewer: Any, referral: Referral) -> dict[str, Any]:
@@ -192,7 +176,7 @@ def _detail(viewer: Any, read: ReferralRead) -> dict[str, Any]:
     summary="The referrals to the caller's institution, those to acknowledge first (50 a page)",
 )
 def referral_list(request: HttpRequest, filters: Query[InboxFiltersIn]) -> dict[str, Any]:
-    viewer = _viewer(request)
+    viewer = api_viewer(request)
     if not can_list_received(viewer):
         raise ApiError(404, _("You have no referrals to read."))
     paginator = Paginator(inbox_for(viewer=viewer, status=filters.status), PAGE_SIZE)
@@ -213,9 +197,9 @@ def referral_list(request: HttpRequest, filters: Query[InboxFiltersIn]) -> dict[
 )
 def referral_detail(request: HttpRequest, referral_id: UUID) -> dict[str, Any]:
     referral = _referral(request, referral_id)
-    read = referral_read(viewer=_viewer(request), referral=referral, request=request)
+    read = referral_read(viewer=api_viewer(request), referral=referral, request=request)
     request.no_store = True  # type: ignore[attr-defined]
-    return _detail(_viewer(request), read)
+    return _detail(api_viewer(request), read)
 
 
 @router.post(
@@ -225,8 +209,8 @@ def referral_detail(request: HttpRequest, referral_id: UUID) -> dict[str, Any]:
 )
 def referral_acknowledge(request: HttpRequest, referral_id: UUID) -> dict[str, Any]:
     referral = _referral(request, referral_id, access_referral_answer)
-    services.referral_acknowledge(referral=referral, actor=_viewer(request), request=request)
-    return _summary(_viewer(request), referral)
+    services.referral_acknowledge(referral=referral, actor=api_viewer(request), request=request)
+    return _summary(api_viewer(request), referral)
 
 
 @router.post(
@@ -238,7 +222,7 @@ def referral_acknowledge(request: HttpRequest, referral_id: UUID) -> dict[str, A
 def referral_update(request: HttpRequest, referral_id: UUID, body: ReferralText) -> Any:
     referral = _referral(request, referral_id, access_referral_answer)
     update = services.referral_update_post(
-        referral=referral, text=body.text, actor=_viewer(request), request=request
+        referral=referral, text=body.text, actor=api_viewer(request), request=request
     )
     return Status(201, _update(update, helpline=False))
 
@@ -251,8 +235,10 @@ def referral_update(request: HttpRequest, referral_id: UUID, body: ReferralText)
 )
 def referral_outcome(request: HttpRequest, referral_id: UUID, body: OutcomeDraft) -> Any:
     referral = _referral(request, referral_id, access_referral_answer)
-    services.referral_close(referral=referral, draft=body, actor=_viewer(request), request=request)
-    return _summary(_viewer(request), referral)
+    services.referral_close(
+        referral=referral, draft=body, actor=api_viewer(request), request=request
+    )
+    return _summary(api_viewer(request), referral)
 
 
 # --- the helpline ------------------------------------------------------------------------------
@@ -267,9 +253,9 @@ def referral_outcome(request: HttpRequest, referral_id: UUID, body: OutcomeDraft
 def referral_withdraw(request: HttpRequest, referral_id: UUID, body: OptionalText) -> Any:
     referral = _referral(request, referral_id, access_referral_manage)
     services.referral_withdraw(
-        referral=referral, reason=body.text, actor=_viewer(request), request=request
+        referral=referral, reason=body.text, actor=api_viewer(request), request=request
     )
-    return _summary(_viewer(request), referral)
+    return _summary(api_viewer(request), referral)
 
 
 @router.get(
@@ -279,7 +265,7 @@ def referral_withdraw(request: HttpRequest, referral_id: UUID, body: OptionalTex
 )
 def case_referral_list(request: HttpRequest, case_id: UUID) -> list[dict[str, Any]]:
     case = _case(request, case_id)
-    viewer = _viewer(request)
+    viewer = api_viewer(request)
     referrals = (
         referrals_visible_to(viewer)
         .filter(case=case)
@@ -298,11 +284,9 @@ def case_referral_list(request: HttpRequest, case_id: UUID) -> list[dict[str, An
 )
 def case_refer(request: HttpRequest, case_id: UUID, body: ReferralDraft) -> Any:
     case = _case(request, case_id)
-    viewer = _viewer(request)
-    try:
+    viewer = api_viewer(request)
+    with refusals(services.ReferralInvalid):
         result = services.referral_send(case=case, draft=body, actor=viewer, request=request)
-    except services.ReferralInvalid as exc:
-        raise ApiError(422, _("Some answers need another look."), exc.errors) from None
     answer = {
         "created": [_summary(viewer, referral) for referral in result.created],
         "existing": [_summary(viewer, referral) for referral in result.existing],

@@ -15,12 +15,12 @@ import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from isigurt.api.errors import ApiError, ErrorOut
+from isigurt.api.operations import api_viewer, error_answers, not_found, refusals
 from isigurt.referrals import procedure as services
 from isigurt.referrals.models import Referral
 from isigurt.referrals.procedure_permissions import access_plan_measure, access_procedure
@@ -59,16 +59,7 @@ from isigurt.referrals.procedure_validation import (
 
 router = Router()
 
-ERRORS: dict[int, Any] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    413: ErrorOut,
-    415: ErrorOut,
-    422: ErrorOut,
-    429: ErrorOut,
-}
+ERRORS = error_answers(400, 401, 403, 404, 413, 415, 422, 429)
 _SUMMARY = "null in the helpline's summary"
 
 
@@ -142,21 +133,10 @@ def _example(example: dict[str, Any]) -> dict[str, Any]:
     return {"requestBody": {"content": {"application/json": {"example": example}}}}
 
 
-def _viewer(request: HttpRequest) -> Any:
-    """The staff user, or the token's service account, the API's authentication put there."""
-    return getattr(request, "auth", None)
-
-
 def _referral(request: HttpRequest, referral_id: UUID, *, write: bool = False) -> Referral:
     request.no_store = True  # type: ignore[attr-defined]
-    try:
-        return access_procedure(_viewer(request), referral_id, write=write)
-    except Http404:
-        raise ApiError(404, _("No procedure record has this id.")) from None
-
-
-def _invalid(exc: services.ProcedureInvalid) -> ApiError:
-    return ApiError(422, _("Some answers need another look."), exc.errors)
+    with not_found(_("No procedure record has this id.")):
+        return access_procedure(api_viewer(request), referral_id, write=write)
 
 
 def _worker(row: WorkerRow) -> dict[str, Any]:
@@ -242,7 +222,7 @@ def _procedure(shown: ProcedureView) -> dict[str, Any]:
 def procedure_detail(request: HttpRequest, referral_id: UUID) -> dict[str, Any]:
     referral = _referral(request, referral_id)
     return _procedure(
-        procedure_for_staff(viewer=_viewer(request), referral=referral, request=request)
+        procedure_for_staff(viewer=api_viewer(request), referral=referral, request=request)
     )
 
 
@@ -254,12 +234,10 @@ def procedure_detail(request: HttpRequest, referral_id: UUID) -> dict[str, Any]:
 )
 def procedure_worker(request: HttpRequest, referral_id: UUID, worker: WorkerDraft) -> Any:
     referral = _referral(request, referral_id, write=True)
-    try:
+    with refusals(services.ProcedureInvalid):
         services.referral_worker_assign(
-            referral=referral, draft=worker, actor=_viewer(request), request=request
+            referral=referral, draft=worker, actor=api_viewer(request), request=request
         )
-    except services.ProcedureInvalid as exc:
-        raise _invalid(exc) from None
     referral.refresh_from_db(fields=["officer"])
     return _worker(worker_row(referral.officer)) if referral.officer else None
 
@@ -272,12 +250,10 @@ def procedure_worker(request: HttpRequest, referral_id: UUID, worker: WorkerDraf
 )
 def procedure_meeting(request: HttpRequest, referral_id: UUID, meeting: MeetingDraft) -> Any:
     referral = _referral(request, referral_id, write=True)
-    try:
+    with refusals(services.ProcedureInvalid):
         recorded = services.group_meeting_record(
-            referral=referral, draft=meeting, actor=_viewer(request), request=request
+            referral=referral, draft=meeting, actor=api_viewer(request), request=request
         )
-    except services.ProcedureInvalid as exc:
-        raise _invalid(exc) from None
     return Status(201, _meeting(meeting_row(recorded, True)))
 
 
@@ -290,12 +266,10 @@ def procedure_meeting(request: HttpRequest, referral_id: UUID, meeting: MeetingD
 def procedure_plan(request: HttpRequest, referral_id: UUID, plan: PlanDraft) -> Any:
     referral = _referral(request, referral_id, write=True)
     existed = hasattr(referral, "protection_plan")
-    try:
+    with refusals(services.ProcedureInvalid):
         saved, _changed = services.protection_plan_save(
-            referral=referral, draft=plan, actor=_viewer(request), request=request
+            referral=referral, draft=plan, actor=api_viewer(request), request=request
         )
-    except services.ProcedureInvalid as exc:
-        raise _invalid(exc) from None
     return Status(200 if existed else 201, _plan(plan_row(saved, True, today()), records=False))
 
 
@@ -307,12 +281,10 @@ def procedure_plan(request: HttpRequest, referral_id: UUID, plan: PlanDraft) -> 
 )
 def procedure_measure_add(request: HttpRequest, referral_id: UUID, measure: MeasureDraft) -> Any:
     referral = _referral(request, referral_id, write=True)
-    try:
+    with refusals(services.ProcedureInvalid):
         added = services.plan_measure_add(
-            referral=referral, draft=measure, actor=_viewer(request), request=request
+            referral=referral, draft=measure, actor=api_viewer(request), request=request
         )
-    except services.ProcedureInvalid as exc:
-        raise _invalid(exc) from None
     return Status(201, _measure(measure_row(added, True, today())))
 
 
@@ -326,19 +298,15 @@ def procedure_measure(
     request: HttpRequest, referral_id: UUID, measure_id: UUID, change: MeasureStatusDraft
 ) -> Any:
     request.no_store = True  # type: ignore[attr-defined]
-    try:
+    with not_found(_("No procedure record has this id.")):
         measure = access_plan_measure(
-            _viewer(request), measure_id, referral_id=referral_id, write=True
+            api_viewer(request), measure_id, referral_id=referral_id, write=True
         )
-    except Http404:
-        raise ApiError(404, _("No procedure record has this id.")) from None
-    try:
+    with refusals(services.ProcedureInvalid):
         services.plan_measure_status_set(
-            measure=measure, status=change.status, actor=_viewer(request), request=request
+            measure=measure, status=change.status, actor=api_viewer(request), request=request
         )
-    except services.ProcedureInvalid as exc:
-        raise _invalid(exc) from None
-    return _measure(measure_for_staff(viewer=_viewer(request), measure=measure, request=request))
+    return _measure(measure_for_staff(viewer=api_viewer(request), measure=measure, request=request))
 
 
 @router.post(
@@ -349,12 +317,10 @@ def procedure_measure(
 )
 def procedure_review(request: HttpRequest, referral_id: UUID, review: ReviewDraft) -> Any:
     referral = _referral(request, referral_id, write=True)
-    try:
+    with refusals(services.ProcedureInvalid):
         recorded = services.plan_review_record(
-            referral=referral, draft=review, actor=_viewer(request), request=request
+            referral=referral, draft=review, actor=api_viewer(request), request=request
         )
-    except services.ProcedureInvalid as exc:
-        raise _invalid(exc) from None
     return Status(201, _review(review_row(recorded, True)))
 
 
@@ -366,10 +332,8 @@ def procedure_review(request: HttpRequest, referral_id: UUID, review: ReviewDraf
 )
 def procedure_handoff(request: HttpRequest, referral_id: UUID, handoff: HandoffDraft) -> Any:
     referral = _referral(request, referral_id, write=True)
-    try:
+    with refusals(services.ProcedureInvalid):
         recorded = services.handoff_record(
-            referral=referral, draft=handoff, actor=_viewer(request), request=request
+            referral=referral, draft=handoff, actor=api_viewer(request), request=request
         )
-    except services.ProcedureInvalid as exc:
-        raise _invalid(exc) from None
     return Status(201, _handoff(handoff_row(recorded, True)))
