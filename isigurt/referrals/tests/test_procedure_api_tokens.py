@@ -138,9 +138,7 @@ def test_a_busy_token_gets_429_with_retry_after(monkeypatch, tirana_token, refer
     assert client.get(path, **bearer(other.value)).status_code == 200
 
 
-def test_many_refused_tokens_from_one_address_are_slowed_down(
-    monkeypatch, tirana_token, referrals
-):
+def test_many_refused_tokens_from_one_address_are_slowed_down(monkeypatch, tirana_token, referrals):
     monkeypatch.setattr(api_tokens, "API_TOKEN_FAILURE_LIMITS", (Limit(2, 60),))
     client = Client()
     path = base(referrals["tirana"])
