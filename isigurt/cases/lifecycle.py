@@ -50,11 +50,14 @@ def case_move(
     outcome: str = "",
     note: str = "",
     data: dict[str, Any] | None = None,
+    reports_follow: bool = True,
 ) -> bool:
     """Set ``case``'s status (and outcome when closing); False when it already had it.
 
     Writes the STATUS_CHANGED (or CLOSED / REOPENED) event with ``note``, the audit entry, and
-    moves the case's reports. The caller holds the transaction and has checked the actor may.
+    moves the case's reports (unless ``reports_follow`` is False: the helpline taking a case
+    back after an institution answered does not undo, for the reporter, what was done). The
+    caller holds the transaction and has checked the actor may.
     """
     if status not in CaseStatus.values:
         raise ValueError(f"unknown case status {status!r}")
@@ -90,5 +93,6 @@ def case_move(
         text=note,
     )
     audit_record(actor=actor, action="case.status_changed", target=case, fields=changed)
-    case_reports_follow(case=case, actor=actor)
+    if reports_follow:
+        case_reports_follow(case=case, actor=actor)
     return True

@@ -12,7 +12,8 @@ What the text may be:
   and case ignored ("shkolle" finds "shkollë"); common words and words under three letters
   are ignored. A part that looks like a link ("instagram.com/ana.k"), a username ("@ana.k",
   "tiktok:ana.k") or a phone number ("069 123 4567") also finds the cases holding that
-  link, username (on any platform for "@name") or number, as an alternative to its words.
+  link, username (on any platform for "@name", and for a bare name too: people type it
+  without the "@") or number, as an alternative to its words.
 
 The result is a lazy queryset (one query when evaluated; a text shaped like a code costs one
 more, made at once). Each condition is one index lookup (``CaseTerm`` by digest, under every
@@ -40,6 +41,7 @@ _PHONE_RUN_RE = re.compile(r"(?<![\w@/.])(?:\+|00)?\(?\d[\d ()\-]{5,22}\d(?![\w/
 _URL_LIKE_RE = re.compile(
     r"^(?:https?://|www\.)|^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?:[/?#:].*)?$", re.IGNORECASE
 )
+_BARE_NAME_RE = re.compile(r"^[\w.]{3,60}$")
 _PLATFORM_NAME_RE = re.compile(r"^[A-Za-z][\w.-]{0,40}:@?[^\s:/]+$")
 
 
@@ -89,6 +91,11 @@ def _token(token: str) -> Q | None:
         alternatives.append(_term(TermKind.URL, url))
         profile = bi.username_from_url(url)
         alternatives.append(_term(TermKind.USERNAME, profile))
+        if _BARE_NAME_RE.match(bare):  # "ana.k" may be a site or a username without its "@"
+            alternatives.append(_term(TermKind.USERNAME, bi.any_platform("@" + bare)))
+    elif _BARE_NAME_RE.match(bare) and bi.words(bare):
+        # Operators type a username without its "@" as often as with it.
+        alternatives.append(_term(TermKind.USERNAME, bi.any_platform("@" + bare)))
     return _any_of(alternatives)
 
 

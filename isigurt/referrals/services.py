@@ -385,6 +385,11 @@ def referral_close(
             fields=["status", "outcome", "closed_at", "updates"],
             request=request,
         )
+        # Every institution has answered: the case is the helpline's to review and close.
+        case = locked.case
+        still_open = Referral.objects.filter(case=case, status__in=OPEN_STATUSES).exists()
+        if not still_open and case.status in (CaseStatus.REFERRED, CaseStatus.WAITING):
+            case_move(case=case, status=CaseStatus.IN_PROGRESS, actor=actor, reports_follow=False)
     _refresh(referral, locked)
     return update
 

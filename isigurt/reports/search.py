@@ -52,6 +52,7 @@ from isigurt.reports.models import (
     ReportTermKind,
 )
 
+_BARE_NAME_RE = re.compile(r"^[\w.]{3,60}$")
 # A search box holds a line, not a text.
 MAX_QUERY_LENGTH = 200
 # At most this many terms are looked up for one search (each is one indexed lookup).
@@ -355,7 +356,12 @@ def _term_matches(kind: str, value: str) -> QuerySet[ReportTerm]:
 
 def _with_terms(reports: QuerySet[Report], terms: Iterable[Term]) -> QuerySet[Report]:
     for kind, value in terms:
-        reports = reports.filter(pk__in=_term_matches(kind, value).values("report_id"))
+        found = Q(pk__in=_term_matches(kind, value).values("report_id"))
+        if kind == ReportTermKind.WORD and _BARE_NAME_RE.match(value):
+            # Operators type a username without its "@" as often as with it.
+            name = normalise_username(value)
+            found |= Q(pk__in=_term_matches(ReportTermKind.USERNAME, name).values("report_id"))
+        reports = reports.filter(found)
     return reports
 
 

@@ -88,6 +88,7 @@ def test_a_username_is_found_on_its_platform_or_any(cases):
     assert found("@some.one") == {cases["school"]}
     assert found("tiktok:Some.One") == {cases["school"]}
     assert found("instagram:some.one") == set()
+    assert found("Some.One") == {cases["school"]}  # typed without its "@"
 
 
 def test_a_phone_number_is_found_however_written(cases):

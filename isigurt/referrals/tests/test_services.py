@@ -268,7 +268,12 @@ def test_the_outcome_closes_the_referral(referral, municipality_officer):
     assert referral.outcome == "support_given" and referral.closed_at is not None
     case = referral.case
     case.refresh_from_db()
-    assert case.status == CaseStatus.WAITING  # the helpline closes the case itself
+    # The last institution answered: the helpline's turn to review and close the case; the
+    # reporter still reads that action was taken.
+    assert case.status == CaseStatus.IN_PROGRESS
+    assert {r.status for r in Report.objects.filter(case_origin__case=case)} == {
+        ReportStatus.ACTION_TAKEN
+    }
     [event] = events(case, CaseEventKind.REFERRAL_OUTCOME)
     assert event.data["outcome"] == "support_given"
     with pytest.raises(PermissionDenied):  # closed: nothing more to answer

@@ -120,6 +120,8 @@ def codes(*chosen: Report) -> set[str]:
         ("TikTok:@Ana.K", {"albanian"}),
         ("instagram:ana.k", set()),
         ("@placeholder_user", {"english"}),
+        ("placeholder_user", {"english"}),  # typed without its "@"
+        ("PLACEHOLDER_USER", {"english"}),
         ("examplechat:placeholder_user", {"english"}),
         # phone numbers, national or international, with any separators
         ("0691234567", {"english"}),
