@@ -62,8 +62,9 @@ print(f'"header.X-Report-Secret" = "{created["secret"]}"')
 # - POST /reports: an Idempotency-Key used before with another body is 422 (R4), and
 #   generated keys repeat (the spec's example, short keys from the coverage phase);
 # - evidence: any bytes fit `format: binary`, but only a real picture is taken (422);
-# - the helpline's contacts and cases are for a signed-in staff session, which the fuzzer has
-#   not: 401 without one, 403 for an unsafe method without the CSRF token.
+# - the helpline's contacts and cases, and referrals, are for a signed-in staff session (or,
+#   for referrals, a partner's API token), which the fuzzer has not: 401 without one, 403 for
+#   an unsafe method without the CSRF token.
 print("""
 [[operations]]
 include-operation-id = "isigurt_helpline_api_contact_create"
@@ -71,6 +72,10 @@ checks.positive_data_acceptance.expected-statuses = ["401", "403"]
 
 [[operations]]
 include-path-regex = "^/api/v1/cases"
+checks.positive_data_acceptance.expected-statuses = ["401", "403"]
+
+[[operations]]
+include-path-regex = "^/api/v1/referrals"
 checks.positive_data_acceptance.expected-statuses = ["401", "403"]
 
 [[operations]]

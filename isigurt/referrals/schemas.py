@@ -50,14 +50,14 @@ class UpdateOut(Schema):
     at: datetime.datetime
 
 
-class MessageOut(Schema):
+class SharedMessageOut(Schema):
     from_helpline: bool
     kind: str
     body: str
     created_at: datetime.datetime
 
 
-class EvidenceOut(Schema):
+class SharedEvidenceOut(Schema):
     id: str
     stored: bool
     mime: str
@@ -68,10 +68,10 @@ class EvidenceOut(Schema):
 class SharedReportOut(Schema):
     id: str
     fields: dict[str, Any] = Field(description="Only the fields the referral shares.")
-    messages: list[MessageOut] | None = Field(
+    messages: list[SharedMessageOut] | None = Field(
         description="The thread with the reporter, when the referral shares it; else null."
     )
-    evidence: list[EvidenceOut] | None = Field(
+    evidence: list[SharedEvidenceOut] | None = Field(
         description="The pictures (metadata), when the referral shares them; else null."
     )
 

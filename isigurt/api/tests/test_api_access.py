@@ -175,3 +175,22 @@ def test_query_errors_are_in_the_callers_language(client: Client) -> None:
     assert english.json()["errors"][0]["message"] == "Choose one of the options."
     assert albanian.json()["errors"][0]["message"] != "Choose one of the options."
     assert albanian.json()["errors"][0]["field"] == "audience"
+
+
+def test_every_response_schema_has_its_own_name():
+    """ninja names a schema by its class: two classes of one name would share one component,
+    and one of the two operations would document the other's answer."""
+    from ninja import Schema
+
+    from isigurt.api.urls import api
+
+    api.get_openapi_schema()
+    seen: dict[str, type] = {}
+    stack = list(Schema.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if not cls.__module__.startswith("isigurt."):
+            continue
+        other = seen.setdefault(cls.__name__, cls)
+        assert other is cls, f"{cls.__module__}.{cls.__name__} and {other.__module__}"
