@@ -41,7 +41,6 @@ _PHONE_RUN_RE = re.compile(r"(?<![\w@/.])(?:\+|00)?\(?\d[\d ()\-]{5,22}\d(?![\w/
 _URL_LIKE_RE = re.compile(
     r"^(?:https?://|www\.)|^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?:[/?#:].*)?$", re.IGNORECASE
 )
-_BARE_NAME_RE = re.compile(r"^[\w.]{3,60}$")
 _PLATFORM_NAME_RE = re.compile(r"^[A-Za-z][\w.-]{0,40}:@?[^\s:/]+$")
 
 
@@ -91,9 +90,9 @@ def _token(token: str) -> Q | None:
         alternatives.append(_term(TermKind.URL, url))
         profile = bi.username_from_url(url)
         alternatives.append(_term(TermKind.USERNAME, profile))
-        if _BARE_NAME_RE.match(bare):  # "ana.k" may be a site or a username without its "@"
+        if bi.could_be_username(bare):  # "ana.k" may be a site or a username without its "@"
             alternatives.append(_term(TermKind.USERNAME, bi.any_platform("@" + bare)))
-    elif _BARE_NAME_RE.match(bare) and bi.words(bare):
+    elif bi.could_be_username(bare) and bi.words(bare):
         # Operators type a username without its "@" as often as with it.
         alternatives.append(_term(TermKind.USERNAME, bi.any_platform("@" + bare)))
     return _any_of(alternatives)

@@ -385,6 +385,14 @@ def normalise_username(raw: str, platform: str = "") -> str:
     return f"{where}:{name}" if where else name
 
 
+_BARE_NAME_RE = re.compile(r"^[\w.]{3,60}$")
+
+
+def could_be_username(text: str) -> bool:
+    """Whether a typed word may be a username without its "@" (people type it both ways)."""
+    return bool(_BARE_NAME_RE.match(text))
+
+
 def any_platform(name: str) -> str:
     """The term that finds ``name`` on any platform ("@ana.k"): each username is indexed
     under it too, for search only; links compare the platform's own term."""

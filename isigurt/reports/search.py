@@ -36,6 +36,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from isigurt.lib.blind_index import (
+    could_be_username,
     newest_key_id,
     normalise_phone,
     normalise_url,
@@ -52,7 +53,6 @@ from isigurt.reports.models import (
     ReportTermKind,
 )
 
-_BARE_NAME_RE = re.compile(r"^[\w.]{3,60}$")
 # A search box holds a line, not a text.
 MAX_QUERY_LENGTH = 200
 # At most this many terms are looked up for one search (each is one indexed lookup).
@@ -357,7 +357,7 @@ def _term_matches(kind: str, value: str) -> QuerySet[ReportTerm]:
 def _with_terms(reports: QuerySet[Report], terms: Iterable[Term]) -> QuerySet[Report]:
     for kind, value in terms:
         found = Q(pk__in=_term_matches(kind, value).values("report_id"))
-        if kind == ReportTermKind.WORD and _BARE_NAME_RE.match(value):
+        if kind == ReportTermKind.WORD and could_be_username(value):
             # Operators type a username without its "@" as often as with it.
             name = normalise_username(value)
             found |= Q(pk__in=_term_matches(ReportTermKind.USERNAME, name).values("report_id"))
